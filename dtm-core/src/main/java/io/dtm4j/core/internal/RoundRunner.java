@@ -1,0 +1,245 @@
+package io.dtm4j.core.internal;
+
+import io.dtm4j.core.Branch;
+import io.dtm4j.core.BranchOutcome;
+import io.dtm4j.core.BranchResult;
+import io.dtm4j.core.BranchUpdate;
+import io.dtm4j.core.GlobalStatus;
+import io.dtm4j.core.GlobalTransaction;
+import io.dtm4j.core.TransType;
+import io.dtm4j.core.TransactionUpdate;
+import io.dtm4j.core.spi.BranchCall;
+import io.dtm4j.core.spi.BranchInvoker;
+import io.dtm4j.core.spi.TransactionStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs one round of one transaction: asks the type's {@link Processor} what to do, calls branches through
+ * the {@link BranchInvoker}, and writes to the store only when it must: a status change (carrying every
+ * branch status learnt so far), the end of a round that leaves work pending, or a lease renewal in a long
+ * round. A happy saga thus costs one write here, after the intent insert.
+ */
+final class RoundRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(RoundRunner.class);
+    /** DTM re-extends the lease after 1.5 s of work in one round. */
+    private static final Duration RENEW_AFTER = Duration.ofMillis(1500);
+    /** Bound on the steps of one round, against a processor bug looping for ever. */
+    private static final int MAX_STEPS = 10_000;
+    /** Extra wait for a parallel call beyond its own request timeout. */
+    private static final Duration CALL_GRACE = Duration.ofSeconds(5);
+
+    private final TransactionStore store;
+    private final BranchInvoker invoker;
+    private final Clock clock;
+    private final Executor executor;
+    private final Intervals intervals;
+    private final Map<TransType, Processor> processors;
+
+    RoundRunner(TransactionStore store, BranchInvoker invoker, Clock clock, Executor executor, Intervals intervals) {
+        this.store = store;
+        this.invoker = invoker;
+        this.clock = clock;
+        this.executor = executor;
+        this.intervals = intervals;
+        this.processors = Map.of(
+                TransType.SAGA, new SagaProcessor(intervals),
+                TransType.MSG, new MsgProcessor(intervals),
+                TransType.TCC, PhaseTwoProcessor.tcc(intervals),
+                TransType.XA, PhaseTwoProcessor.xa(intervals),
+                TransType.WORKFLOW, new WorkflowProcessor());
+    }
+
+    /** Runs one round and reports how it ended. */
+    RoundResult run(GlobalTransaction global, List<Branch> branches) {
+        Round r = new Round(global, branches, clock.instant());
+        Processor p = processors.get(global.transType());
+        for (int step = 0; step < MAX_STEPS; step++) {
+            Decision d = p.decide(r, clock.instant());
+            if (d instanceof Decision.Call c) {
+                renewLeaseIfDue(r);
+                call(r, c.branches());
+            } else if (d instanceof Decision.BackCheck) {
+                r.backCheck(invoke(backCheckCall(r)));
+            } else if (d instanceof Decision.Move m) {
+                if (!move(r, m)) {
+                    return RoundResult.lostRace(r.global());
+                }
+                if (m.status().isFinal()) {
+                    return RoundResult.of(r.global(), Trouble.NONE);
+                }
+            } else if (d instanceof Decision.Stop s) {
+                Trouble t = s.cron() == Decision.Cron.KEEP ? Trouble.ONGOING
+                        : s.cron() == Decision.Cron.BACKOFF ? Trouble.ERROR : Trouble.NONE;
+                if (r.global().transType() == TransType.WORKFLOW) {
+                    t = ((WorkflowProcessor) p).trouble(r);
+                }
+                return stop(r, s) ? RoundResult.of(r.global(), t) : RoundResult.lostRace(r.global());
+            }
+        }
+        throw new IllegalStateException("gid=" + global.gid() + ": round did not end after " + MAX_STEPS + " steps");
+    }
+
+    private void call(Round r, List<Integer> rows) {
+        if (rows.size() == 1) {
+            int i = rows.get(0);
+            r.record(i, invoke(branchCall(r.global(), r.branch(i))));
+            return;
+        }
+        List<CompletableFuture<BranchOutcome>> futures = new ArrayList<>(rows.size());
+        for (int i : rows) {
+            BranchCall call = branchCall(r.global(), r.branch(i));
+            futures.add(CompletableFuture.supplyAsync(() -> invoke(call), executor));
+        }
+        long waitMs = intervals.requestTimeout(r.global()).plus(CALL_GRACE).toMillis();
+        for (int k = 0; k < rows.size(); k++) {
+            r.record(rows.get(k), await(futures.get(k), waitMs, r.global().gid()));
+        }
+    }
+
+    private static BranchOutcome await(CompletableFuture<BranchOutcome> f, long waitMs, String gid) {
+        try {
+            return f.get(waitMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return BranchOutcome.of(BranchResult.ERROR, "interrupted");
+        } catch (ExecutionException e) {
+            LOG.warn("gid={}: branch call failed unexpectedly: {}", gid, e.getCause().toString());
+            return BranchOutcome.of(BranchResult.ERROR, "branch call failed: " + e.getCause().getClass().getSimpleName());
+        } catch (TimeoutException e) {
+            return BranchOutcome.of(BranchResult.ERROR, "no answer within " + waitMs + " ms");
+        }
+    }
+
+    private BranchOutcome invoke(BranchCall call) {
+        if (call.url().isEmpty()) {
+            return BranchOutcome.success();
+        }
+        BranchOutcome o;
+        try {
+            o = invoker.invoke(call);
+        } catch (RuntimeException e) {
+            LOG.warn("gid={} branch={} op={}: invoker threw {}", call.gid(), call.branchId(), call.op(), e.toString());
+            o = BranchOutcome.of(BranchResult.ERROR, e.getClass().getSimpleName());
+        }
+        LOG.debug("gid={} branch={} op={}: {}", call.gid(), call.branchId(), call.op(), o.result());
+        return o;
+    }
+
+    private BranchCall branchCall(GlobalTransaction g, Branch b) {
+        return new BranchCall(g.gid(), g.transType(), b.branchId(), b.op().wireName(), b.url(), b.binData(),
+                g.protocol(), g.options().branchHeaders(), intervals.requestTimeout(g));
+    }
+
+    /** The msg back-check (op msg, no body) or the workflow resume (op = name, body = decoded input). */
+    private BranchCall backCheckCall(Round r) {
+        GlobalTransaction g = r.global();
+        String op = "msg";
+        byte[] body = new byte[0];
+        if (g.transType() == TransType.WORKFLOW) {
+            op = r.custom().name();
+            body = r.custom().data().isEmpty() ? body : Base64.getDecoder().decode(r.custom().data());
+        }
+        return new BranchCall(g.gid(), g.transType(), "00", op, g.queryPrepared(), body, g.protocol(),
+                g.options().branchHeaders(), intervals.requestTimeout(g));
+    }
+
+    private boolean move(Round r, Decision.Move m) {
+        Instant now = clock.instant();
+        List<BranchUpdate> updates = r.drainDirty();
+        TransactionUpdate.Builder u = TransactionUpdate.of(r.global().gid(), r.global().status(), now)
+                .status(m.status()).branches(updates);
+        if (!m.reason().isEmpty()) {
+            u.rollbackReason(m.reason());
+        }
+        return write(r, u.build(), updates, now);
+    }
+
+    private boolean stop(Round r, Decision.Stop s) {
+        GlobalTransaction g = r.global();
+        Instant now = clock.instant();
+        Duration interval;
+        Instant next;
+        switch (s.cron()) {
+            case RESET -> {
+                interval = intervals.reset(g);
+                next = now.plus(interval);
+            }
+            case KEEP -> {
+                interval = g.nextCronInterval();
+                next = now.plus(interval);
+            }
+            case BACKOFF -> {
+                interval = g.nextCronInterval().multipliedBy(2);
+                next = now.plus(interval);
+            }
+            case DELAY -> {
+                interval = g.nextCronInterval();
+                next = s.until();
+            }
+            default -> {
+                if (!r.hasDirty()) {
+                    return true;
+                }
+                interval = null;
+                next = null;
+            }
+        }
+        List<BranchUpdate> updates = r.drainDirty();
+        TransactionUpdate.Builder u = TransactionUpdate.of(g.gid(), g.status(), now).branches(updates);
+        if (interval != null) {
+            u.cron(interval, next);
+        }
+        return write(r, u.build(), updates, now);
+    }
+
+    /** In a long round, push the next retry time out so that no other node claims the transaction meanwhile. */
+    private void renewLeaseIfDue(Round r) {
+        Instant now = clock.instant();
+        if (Duration.between(r.lastWrite(), now).compareTo(RENEW_AFTER) < 0) {
+            return;
+        }
+        GlobalTransaction g = r.global();
+        Duration interval = intervals.reset(g);
+        List<BranchUpdate> updates = r.drainDirty();
+        write(r, TransactionUpdate.of(g.gid(), g.status(), now).cron(interval, now.plus(interval))
+                .branches(updates).build(), updates, now);
+    }
+
+    private boolean write(Round r, TransactionUpdate u, List<BranchUpdate> updates, Instant now) {
+        boolean ok;
+        try {
+            ok = store.update(u);
+        } catch (RuntimeException e) {
+            r.restoreDirty(updates);
+            throw e;
+        }
+        if (!ok) {
+            r.restoreDirty(updates);
+            LOG.debug("gid={}: lost a race writing {} (expected {}); recovery will retry", u.gid(),
+                    u.newStatus().map(GlobalStatus::wireName).orElse("cron"), u.expectedStatus().wireName());
+            return false;
+        }
+        GlobalTransaction before = r.global();
+        r.global(before.apply(u));
+        r.wrote(now);
+        if (u.newStatus().isPresent()) {
+            LOG.info("gid={}: {} -> {}{}", u.gid(), before.status().wireName(), u.newStatus().get().wireName(),
+                    u.rollbackReason().map(x -> " (" + x + ")").orElse(""));
+        }
+        return true;
+    }
+}

@@ -1,0 +1,114 @@
+package io.dtm4j.core.spi;
+
+import io.dtm4j.core.Branch;
+import io.dtm4j.core.GlobalStatus;
+import io.dtm4j.core.GlobalTransaction;
+import io.dtm4j.core.ListQuery;
+import io.dtm4j.core.TransactionPage;
+import io.dtm4j.core.TransactionUpdate;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where transactions live; the only source of truth. Every change is atomic and, except for creation,
+ * a compare-and-set on the transaction's current status: a lost race returns {@code false}, never throws.
+ * A store that cannot be reached throws {@link io.dtm4j.core.StoreUnavailableException}. Implementations
+ * are thread-safe. Every method that returns normally after a write has made that write durable (the
+ * store's own meaning: fsync for SQLite and SQL servers).
+ *
+ * <p>The contract test suite in dtm-core's test-jar ({@code TransactionStoreContract}) pins this down;
+ * every store extends it.
+ */
+public interface TransactionStore extends AutoCloseable {
+
+    /**
+     * Inserts a new transaction and its branch rows in one atomic write (the intent).
+     *
+     * @return false, writing nothing, when the gid already exists
+     */
+    boolean insert(GlobalTransaction global, List<Branch> branches);
+
+    /** Finds a transaction by gid. */
+    Optional<GlobalTransaction> findGlobal(String gid);
+
+    /** Returns the branch rows of a transaction in insertion order; empty if none or unknown. */
+    List<Branch> findBranches(String gid);
+
+    /**
+     * Applies one change if the stored status still equals {@code update.expectedStatus()}: the new
+     * status with its time columns, the reason, result and cron fields that are present, and the branch
+     * statuses (each with {@code finish_time = update_time = now}), all or nothing.
+     *
+     * @return false, changing nothing, when the transaction is missing or in another status
+     */
+    boolean update(TransactionUpdate update);
+
+    /**
+     * Appends branch rows to a transaction that is in {@code expected} (registerBranch).
+     *
+     * @return false, writing nothing, when the transaction is missing or in another status
+     * @throws io.dtm4j.core.DuplicateBranchException when a (branchId, op) already exists; nothing written
+     */
+    boolean appendBranches(String gid, GlobalStatus expected, List<Branch> branches);
+
+    /**
+     * Claims up to {@code limit} due transactions for recovery: unfinished ones whose
+     * {@code next_cron_time <= now}. Each claimed one gets {@code owner}, {@code next_cron_time = now + lease}
+     * and {@code update_time = now} atomically, so no other node claims it while the lease runs. Oldest
+     * due first.
+     *
+     * @return the claimed transactions, as they are after the claim
+     */
+    List<GlobalTransaction> claimDue(Instant now, Duration lease, String owner, int limit);
+
+    /**
+     * Makes one transaction due now ({@code next_cron_time = update_time = now}), whatever its status.
+     *
+     * @return false when no such transaction exists
+     */
+    boolean retryNow(String gid, Instant now);
+
+    /**
+     * Makes due now up to {@code limit} unfinished transactions whose {@code next_cron_time} is later than
+     * {@code now + after}.
+     */
+    CronReset resetCronTime(Instant now, Duration after, int limit);
+
+    /** Returns one page of transactions matching the query, newest first. */
+    TransactionPage list(ListQuery query);
+
+    /**
+     * Removes up to {@code limit} finished transactions (and their branches) that finished before
+     * {@code finishedBefore}.
+     *
+     * @return how many were removed
+     */
+    int purgeFinished(Instant finishedBefore, int limit);
+
+    /**
+     * Checks that the store answers.
+     *
+     * @throws io.dtm4j.core.StoreUnavailableException when it does not, saying what to check
+     */
+    void ping();
+
+    /** A short name for logs and health output, e.g. {@code sqlite:/var/lib/dtm/dtm.db}. No secrets. */
+    String describe();
+
+    /** Releases connections and threads. Idempotent. */
+    @Override
+    void close();
+
+    /** Convenience: true when the stored status of {@code gid} is final. */
+    default boolean isFinal(String gid) {
+        return findGlobal(gid).map(g -> g.status().isFinal()).orElse(false);
+    }
+
+    /** Convenience: the status of a transaction, if it exists. */
+    default Optional<GlobalStatus> statusOf(String gid) {
+        return findGlobal(gid).map(GlobalTransaction::status);
+    }
+}

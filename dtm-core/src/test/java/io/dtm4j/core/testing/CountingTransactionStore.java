@@ -1,0 +1,114 @@
+package io.dtm4j.core.testing;
+
+import io.dtm4j.core.Branch;
+import io.dtm4j.core.GlobalStatus;
+import io.dtm4j.core.GlobalTransaction;
+import io.dtm4j.core.ListQuery;
+import io.dtm4j.core.TransactionPage;
+import io.dtm4j.core.TransactionUpdate;
+import io.dtm4j.core.spi.CronReset;
+import io.dtm4j.core.spi.TransactionStore;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Wraps a store and counts its durable writes (every mutating call that wrote). Thread-safe. */
+public final class CountingTransactionStore implements TransactionStore {
+    private final TransactionStore delegate;
+    private final AtomicInteger writes = new AtomicInteger();
+
+    public CountingTransactionStore(TransactionStore delegate) {
+        this.delegate = delegate;
+    }
+
+    /** Writes that changed something so far. */
+    public int writes() {
+        return writes.get();
+    }
+
+    /** Forgets the count. */
+    public void reset() {
+        writes.set(0);
+    }
+
+    private boolean count(boolean wrote) {
+        if (wrote) {
+            writes.incrementAndGet();
+        }
+        return wrote;
+    }
+
+    @Override
+    public boolean insert(GlobalTransaction global, List<Branch> branches) {
+        return count(delegate.insert(global, branches));
+    }
+
+    @Override
+    public Optional<GlobalTransaction> findGlobal(String gid) {
+        return delegate.findGlobal(gid);
+    }
+
+    @Override
+    public List<Branch> findBranches(String gid) {
+        return delegate.findBranches(gid);
+    }
+
+    @Override
+    public boolean update(TransactionUpdate update) {
+        return count(delegate.update(update));
+    }
+
+    @Override
+    public boolean appendBranches(String gid, GlobalStatus expected, List<Branch> branches) {
+        return count(delegate.appendBranches(gid, expected, branches));
+    }
+
+    @Override
+    public List<GlobalTransaction> claimDue(Instant now, Duration lease, String owner, int limit) {
+        List<GlobalTransaction> claimed = delegate.claimDue(now, lease, owner, limit);
+        count(!claimed.isEmpty());
+        return claimed;
+    }
+
+    @Override
+    public boolean retryNow(String gid, Instant now) {
+        return count(delegate.retryNow(gid, now));
+    }
+
+    @Override
+    public CronReset resetCronTime(Instant now, Duration after, int limit) {
+        CronReset r = delegate.resetCronTime(now, after, limit);
+        count(r.count() > 0);
+        return r;
+    }
+
+    @Override
+    public TransactionPage list(ListQuery query) {
+        return delegate.list(query);
+    }
+
+    @Override
+    public int purgeFinished(Instant finishedBefore, int limit) {
+        int n = delegate.purgeFinished(finishedBefore, limit);
+        count(n > 0);
+        return n;
+    }
+
+    @Override
+    public void ping() {
+        delegate.ping();
+    }
+
+    @Override
+    public String describe() {
+        return delegate.describe();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
