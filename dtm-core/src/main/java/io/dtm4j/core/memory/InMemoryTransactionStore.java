@@ -1,6 +1,7 @@
 package io.dtm4j.core.memory;
 
 import io.dtm4j.core.Branch;
+import io.dtm4j.core.BranchOp;
 import io.dtm4j.core.BranchUpdate;
 import io.dtm4j.core.DuplicateBranchException;
 import io.dtm4j.core.GlobalStatus;
@@ -17,9 +18,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -104,17 +107,27 @@ public final class InMemoryTransactionStore implements TransactionStore {
         if (e == null || e.global.status() != expected) {
             return false;
         }
+        // A batch that repeats one of its own rows is a duplicate too, as a SQL unique key would report it.
+        Set<BranchKey> keys = new HashSet<>();
+        for (Branch have : e.branches) {
+            keys.add(key(have));
+        }
         for (Branch b : branches) {
-            for (Branch have : e.branches) {
-                if (have.is(b.branchId(), b.op())) {
-                    throw new DuplicateBranchException(gid, b.branchId(), b.op().wireName());
-                }
+            if (!keys.add(key(b))) {
+                throw new DuplicateBranchException(gid, b.branchId(), b.op().wireName());
             }
         }
         for (Branch b : branches) {
             e.branches.add(b.withId(nextBranchId++));
         }
         return true;
+    }
+
+    private record BranchKey(String branchId, BranchOp op) {
+    }
+
+    private static BranchKey key(Branch b) {
+        return new BranchKey(b.branchId(), b.op());
     }
 
     @Override

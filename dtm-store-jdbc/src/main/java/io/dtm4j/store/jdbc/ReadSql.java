@@ -1,0 +1,90 @@
+package io.dtm4j.store.jdbc;
+
+import io.dtm4j.core.Branch;
+import io.dtm4j.core.GlobalTransaction;
+import io.dtm4j.core.ListQuery;
+import io.dtm4j.core.TransactionPage;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every read of the store, as SQL on a pooled query-only connection. Each method is one statement, so it sees
+ * one committed snapshot of the WAL. Thread-safe (stateless).
+ */
+final class ReadSql {
+    private ReadSql() {
+    }
+
+    static Optional<GlobalTransaction> findGlobal(Connection c, String gid, String storeName)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + Rows.GLOBAL_COLUMNS
+                + " FROM trans_global WHERE gid = ?")) {
+            ps.setString(1, gid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(Rows.global(rs, storeName)) : Optional.empty();
+            }
+        }
+    }
+
+    static List<Branch> findBranches(Connection c, String gid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + Rows.BRANCH_COLUMNS + " FROM trans_branch_op"
+                + " WHERE gid = ? ORDER BY id")) {
+            ps.setString(1, gid);
+            List<Branch> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(Rows.branch(rs));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Newest first by id; one row more than the limit tells whether another page exists. */
+    static TransactionPage list(Connection c, ListQuery q, long beforeId, String storeName)
+            throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT " + Rows.GLOBAL_COLUMNS
+                + " FROM trans_global WHERE id < ?");
+        List<Object> args = new ArrayList<>(List.of(beforeId));
+        q.status().ifPresent(s -> {
+            sql.append(" AND status = ?");
+            args.add(s.wireName());
+        });
+        q.transType().ifPresent(t -> {
+            sql.append(" AND trans_type = ?");
+            args.add(t.wireName());
+        });
+        q.createdFrom().ifPresent(t -> {
+            sql.append(" AND create_time >= ?");
+            args.add(Rows.millis(t));
+        });
+        q.createdTo().ifPresent(t -> {
+            sql.append(" AND create_time <= ?");
+            args.add(Rows.millis(t));
+        });
+        sql.append(" ORDER BY id DESC LIMIT ?");
+        args.add(q.limit() + 1);
+        List<GlobalTransaction> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(Rows.global(rs, storeName));
+                }
+            }
+        }
+        if (rows.size() <= q.limit()) {
+            return new TransactionPage(rows, "");
+        }
+        List<GlobalTransaction> page = rows.subList(0, q.limit());
+        return new TransactionPage(page, Long.toString(page.get(page.size() - 1).id()));
+    }
+}
