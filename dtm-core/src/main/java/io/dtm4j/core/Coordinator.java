@@ -193,19 +193,19 @@ public final class Coordinator implements AutoCloseable {
             return this;
         }
 
-        /** Base retry interval and recovery lease; default 10 s; must be positive. */
+        /** Base retry interval and recovery lease; default 10 s; whole seconds, positive. */
         public Builder retryInterval(Duration value) {
             this.retryInterval = positive("retryInterval", value);
             return this;
         }
 
-        /** Timeout of prepared msg/tcc/xa/workflow transactions; default 35 s; must be positive. */
+        /** Timeout of prepared msg/tcc/xa/workflow transactions; default 35 s; whole seconds, positive. */
         public Builder timeoutToFail(Duration value) {
             this.timeoutToFail = positive("timeoutToFail", value);
             return this;
         }
 
-        /** Timeout of each branch call; default 3 s; must be positive. */
+        /** Timeout of each branch call; default 3 s; whole seconds, positive. */
         public Builder requestTimeout(Duration value) {
             this.requestTimeout = positive("requestTimeout", value);
             return this;
@@ -239,8 +239,8 @@ public final class Coordinator implements AutoCloseable {
 
         private static Duration positive(String name, Duration d) {
             Objects.requireNonNull(d, name);
-            if (d.isZero() || d.isNegative()) {
-                throw new IllegalArgumentException(name + " must be positive, got " + d);
+            if (d.isZero() || d.isNegative() || d.getNano() != 0) {
+                throw new IllegalArgumentException(name + " must be a positive whole number of seconds, got " + d);
             }
             return d;
         }

@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Per-transaction options, as DTM clients send them. A zero duration means "use the coordinator's
- * default". Immutable.
+ * Per-transaction options, as DTM clients send them. Durations are whole seconds (DTM's unit); zero means
+ * "use the coordinator's default". Immutable.
  *
  * @param waitResult     process one round inside the submit call and report its outcome
  * @param timeoutToFail  after this long a prepared msg is back-checked, a prepared tcc/xa is aborted and a
@@ -45,6 +45,9 @@ public record TransOptions(
         }
         if (d.isNegative()) {
             throw new InvalidRequestException(field + " must not be negative, got " + d.toSeconds());
+        }
+        if (d.getNano() != 0) {
+            throw new InvalidRequestException(field + " must be whole seconds (DTM's unit), got " + d);
         }
         return d;
     }

@@ -47,6 +47,7 @@ public final class InMemoryTransactionStore implements TransactionStore {
 
     @Override
     public synchronized boolean insert(GlobalTransaction global, List<Branch> branches) {
+        requireDistinct(global.gid(), branches);
         if (byGid.containsKey(global.gid())) {
             return false;
         }
@@ -58,6 +59,27 @@ public final class InMemoryTransactionStore implements TransactionStore {
         byGid.put(global.gid(), e);
         byId.put(id, global.gid());
         return true;
+    }
+
+    private static void requireDistinct(String gid, List<Branch> branches) {
+        for (int i = 0; i < branches.size(); i++) {
+            Branch b = branches.get(i);
+            if (!b.gid().equals(gid)) {
+                throw new InvalidRequestException("gid=" + gid + ": branch " + b.branchId() + " belongs to gid "
+                        + b.gid());
+            }
+            for (int j = 0; j < i; j++) {
+                if (branches.get(j).is(b.branchId(), b.op())) {
+                    throw new DuplicateBranchException(gid, b.branchId(), b.op().wireName());
+                }
+            }
+        }
+    }
+
+    private static void requireLimit(int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative, got " + limit);
+        }
     }
 
     @Override
@@ -132,6 +154,7 @@ public final class InMemoryTransactionStore implements TransactionStore {
 
     @Override
     public synchronized List<GlobalTransaction> claimDue(Instant now, Duration lease, String owner, int limit) {
+        requireLimit(limit);
         List<Entry> due = new ArrayList<>();
         for (Entry e : byGid.values()) {
             if (!e.global.status().isFinal() && !e.global.nextCronTime().isAfter(now)) {
@@ -163,6 +186,7 @@ public final class InMemoryTransactionStore implements TransactionStore {
 
     @Override
     public synchronized CronReset resetCronTime(Instant now, Duration after, int limit) {
+        requireLimit(limit);
         Instant threshold = now.plus(after);
         int count = 0;
         boolean more = false;
@@ -207,6 +231,7 @@ public final class InMemoryTransactionStore implements TransactionStore {
 
     @Override
     public synchronized int purgeFinished(Instant finishedBefore, int limit) {
+        requireLimit(limit);
         List<String> victims = new ArrayList<>();
         for (Entry e : byGid.values()) {
             GlobalTransaction g = e.global;

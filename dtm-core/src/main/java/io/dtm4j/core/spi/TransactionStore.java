@@ -19,6 +19,9 @@ import java.util.Optional;
  * are thread-safe. Every method that returns normally after a write has made that write durable (the
  * store's own meaning: fsync for SQLite and SQL servers).
  *
+ * <p>Stores may truncate instants to whole milliseconds (toward the past); values returned are as stored.
+ * Durations are whole seconds on the wire and in DTM's SQL layout.
+ *
  * <p>The contract test suite in dtm-core's test-jar ({@code TransactionStoreContract}) pins this down;
  * every store extends it.
  */
@@ -27,7 +30,11 @@ public interface TransactionStore extends AutoCloseable {
     /**
      * Inserts a new transaction and its branch rows in one atomic write (the intent).
      *
+     * Every branch's gid equals {@code global.gid()}.
+     *
      * @return false, writing nothing, when the gid already exists
+     * @throws io.dtm4j.core.InvalidRequestException  when a branch belongs to another gid; nothing written
+     * @throws io.dtm4j.core.DuplicateBranchException when the branches repeat a (branchId, op); nothing written
      */
     boolean insert(GlobalTransaction global, List<Branch> branches);
 
@@ -43,6 +50,8 @@ public interface TransactionStore extends AutoCloseable {
      * statuses (each with {@code finish_time = update_time = now}), all or nothing.
      *
      * @return false, changing nothing, when the transaction is missing or in another status
+     * @throws io.dtm4j.core.InvalidRequestException when a branch update names no existing (branchId, op)
+     *                                               row; nothing changed
      */
     boolean update(TransactionUpdate update);
 
@@ -50,7 +59,8 @@ public interface TransactionStore extends AutoCloseable {
      * Appends branch rows to a transaction that is in {@code expected} (registerBranch).
      *
      * @return false, writing nothing, when the transaction is missing or in another status
-     * @throws io.dtm4j.core.DuplicateBranchException when a (branchId, op) already exists; nothing written
+     * @throws io.dtm4j.core.DuplicateBranchException when a (branchId, op) already exists or appears twice in
+     *                                                 {@code branches}; nothing written
      */
     boolean appendBranches(String gid, GlobalStatus expected, List<Branch> branches);
 
@@ -61,6 +71,7 @@ public interface TransactionStore extends AutoCloseable {
      * due first.
      *
      * @return the claimed transactions, as they are after the claim
+     * @throws IllegalArgumentException when limit is negative
      */
     List<GlobalTransaction> claimDue(Instant now, Duration lease, String owner, int limit);
 
@@ -74,6 +85,8 @@ public interface TransactionStore extends AutoCloseable {
     /**
      * Makes due now up to {@code limit} unfinished transactions whose {@code next_cron_time} is later than
      * {@code now + after}.
+     *
+     * @throws IllegalArgumentException when limit is negative
      */
     CronReset resetCronTime(Instant now, Duration after, int limit);
 
@@ -81,10 +94,12 @@ public interface TransactionStore extends AutoCloseable {
     TransactionPage list(ListQuery query);
 
     /**
-     * Removes up to {@code limit} finished transactions (and their branches) that finished before
-     * {@code finishedBefore}.
+     * Removes up to {@code limit} finished transactions (and their branches) whose {@code finish_time} or
+     * {@code rollback_time} is strictly before {@code finishedBefore}; a final transaction with neither is
+     * never purged.
      *
      * @return how many were removed
+     * @throws IllegalArgumentException when limit is negative
      */
     int purgeFinished(Instant finishedBefore, int limit);
 
