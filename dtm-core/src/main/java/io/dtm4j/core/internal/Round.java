@@ -9,6 +9,7 @@ import io.dtm4j.core.BranchUpdate;
 import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.TransType;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,7 @@ final class Round {
     private BranchOutcome backCheck;
     private int retryCount;
     private String failureReason = "";
+    private Duration interval;
 
     Round(GlobalTransaction global, List<Branch> branches, Instant now) {
         this.global = global;
@@ -44,6 +46,24 @@ final class Round {
         this.custom = CustomData.parse(global.customData());
         this.started = now;
         this.lastWrite = now;
+        this.interval = global.nextCronInterval();
+    }
+
+    /** The current retry interval (back-off state) as this round knows it; may differ from the stored one. */
+    Duration interval() {
+        return interval;
+    }
+
+    /** After a success, a backed-off interval returns to the base one (spec 3.0, cron bookkeeping). */
+    void resetIntervalIfGrown(Duration base) {
+        if (interval.compareTo(base) > 0) {
+            interval = base;
+        }
+    }
+
+    /** True when the round's interval is not the stored one and must be written. */
+    boolean intervalChanged() {
+        return !interval.equals(global.nextCronInterval());
     }
 
     GlobalTransaction global() {

@@ -96,7 +96,7 @@ final class RoundRunner {
     private void call(Round r, List<Integer> rows) {
         if (rows.size() == 1) {
             int i = rows.get(0);
-            r.record(i, invoke(branchCall(r.global(), r.branch(i))));
+            record(r, i, invoke(branchCall(r.global(), r.branch(i))));
             return;
         }
         List<CompletableFuture<BranchOutcome>> futures = new ArrayList<>(rows.size());
@@ -106,7 +106,14 @@ final class RoundRunner {
         }
         long waitMs = intervals.requestTimeout(r.global()).plus(CALL_GRACE).toMillis();
         for (int k = 0; k < rows.size(); k++) {
-            r.record(rows.get(k), await(futures.get(k), waitMs, r.global().gid()));
+            record(r, rows.get(k), await(futures.get(k), waitMs, r.global().gid()));
+        }
+    }
+
+    private void record(Round r, int row, BranchOutcome o) {
+        r.record(row, o);
+        if (o.result() == BranchResult.SUCCESS) {
+            r.resetIntervalIfGrown(intervals.reset(r.global()));
         }
     }
 
@@ -179,30 +186,28 @@ final class RoundRunner {
                 next = now.plus(interval);
             }
             case KEEP -> {
-                interval = g.nextCronInterval();
+                interval = r.interval();
                 next = now.plus(interval);
             }
             case BACKOFF -> {
-                interval = g.nextCronInterval().multipliedBy(2);
+                interval = r.interval().multipliedBy(2);
                 next = now.plus(interval);
             }
             case DELAY -> {
-                interval = g.nextCronInterval();
+                interval = r.interval();
                 next = s.until();
             }
             default -> {
-                if (!r.hasDirty()) {
+                if (!r.hasDirty() && !r.intervalChanged()) {
                     return true;
                 }
-                interval = null;
-                next = null;
+                interval = r.interval();
+                next = g.nextCronTime();
             }
         }
         List<BranchUpdate> updates = r.drainDirty();
         TransactionUpdate.Builder u = TransactionUpdate.of(g.gid(), g.status(), now).branches(updates);
-        if (interval != null) {
-            u.cron(interval, next);
-        }
+        u.cron(interval, next);
         return write(r, u.build(), updates, now);
     }
 

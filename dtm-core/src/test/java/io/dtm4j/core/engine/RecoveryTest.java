@@ -44,6 +44,20 @@ class RecoveryTest {
     }
 
     @Test
+    void aSuccessRestoresTheBaseIntervalAfterABackoff() {
+        h.busi.once(BUSI + "/TransOut", BranchResult.ERROR);
+        h.busi.once(BUSI + "/TransIn", BranchResult.ONGOING);
+        h.coordinator.submit(transferSaga("IntervalReset").build());
+        assertThat(h.global("IntervalReset").nextCronInterval()).isEqualTo(Duration.ofSeconds(20));
+
+        h.recoverAfter(Duration.ofSeconds(20));
+
+        // TransOut succeeded (reset to 10 s), then TransIn answered ONGOING (keep 10 s)
+        assertThat(h.global("IntervalReset").nextCronInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(h.global("IntervalReset").nextCronTime()).isEqualTo(h.clock.instant().plusSeconds(10));
+    }
+
+    @Test
     void recoveryClaimsInBatchesAndReportsWhatItDid() {
         for (int i = 0; i < 3; i++) {
             h.busi.once(BUSI + "/TransIn", BranchResult.ONGOING);
