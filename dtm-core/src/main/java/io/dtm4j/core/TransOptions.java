@@ -1,5 +1,7 @@
 package io.dtm4j.core;
 
+import io.dtm4j.core.internal.OptionsCodec;
+
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -56,6 +58,20 @@ public record TransOptions(
     public TransOptions withWaitResult(boolean value) {
         return new TransOptions(value, timeoutToFail, requestTimeout, retryInterval, branchHeaders, concurrent,
                 retryLimit);
+    }
+
+    /** Returns DTM's JSON text of these options (the {@code options} column and wire field, spec 2.2). */
+    public String toDtmJson() {
+        return OptionsCodec.encode(this);
+    }
+
+    /**
+     * Parses DTM's JSON text of the options; an empty text or {@code null} means the defaults.
+     *
+     * @throws InvalidRequestException naming the field, when the text is not a valid options object
+     */
+    public static TransOptions fromDtmJson(String text) {
+        return OptionsCodec.decode(text);
     }
 
     /** Returns a builder pre-filled with these options. */

@@ -25,7 +25,7 @@ record CustomData(boolean concurrent, Map<Integer, List<Integer>> orders, Durati
         if (text == null || text.isBlank() || "null".equals(text.trim())) {
             return EMPTY;
         }
-        Object root = MiniJson.parse(text);
+        Object root = MiniJson.parse(text, "custom_data");
         if (!(root instanceof Map<?, ?> m)) {
             throw new InvalidRequestException("custom_data must be a JSON object");
         }

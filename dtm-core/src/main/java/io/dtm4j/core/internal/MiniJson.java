@@ -8,24 +8,30 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small JSON reader for the {@code custom_data} text that the engine must interpret (saga orders, msg
- * delay, workflow name). dtm-core depends on slf4j only, so it cannot use Jackson; the documents are
- * tiny and client-written. Values become {@link Map}, {@link List}, {@link String}, {@link Double},
+ * A small JSON reader for the JSON texts the engine itself must interpret: {@code custom_data} (saga orders,
+ * msg delay, workflow name) and the {@code options} column. dtm-core depends on slf4j only, so it cannot use
+ * Jackson; the documents are tiny. Values become {@link Map}, {@link List}, {@link String}, {@link Double},
  * {@link Boolean} or {@code null}.
  */
 final class MiniJson {
     private static final int MAX_DEPTH = 32;
 
     private final String text;
+    private final String what;
     private int pos;
 
-    private MiniJson(String text) {
+    private MiniJson(String text, String what) {
         this.text = text;
+        this.what = what;
     }
 
-    /** Parses one JSON document. @throws InvalidRequestException when it is not valid JSON */
-    static Object parse(String text) {
-        MiniJson p = new MiniJson(text);
+    /**
+     * Parses one JSON document; {@code what} names it in error messages.
+     *
+     * @throws InvalidRequestException when it is not valid JSON
+     */
+    static Object parse(String text, String what) {
+        MiniJson p = new MiniJson(text, what);
         Object v = p.value(0);
         p.skipSpace();
         if (p.pos != text.length()) {
@@ -137,7 +143,13 @@ final class MiniJson {
                         }
                         pos += 4;
                         break;
-                    default: sb.append(e);
+                    case '"':
+                    case '\\':
+                    case '/':
+                        sb.append(e);
+                        break;
+                    default:
+                        throw error("bad escape \\" + e);
                 }
             } else {
                 sb.append(c);
@@ -192,6 +204,6 @@ final class MiniJson {
     }
 
     private InvalidRequestException error(String what) {
-        return new InvalidRequestException("custom_data is not valid JSON: " + what + " at offset " + pos);
+        return new InvalidRequestException(this.what + " is not valid JSON: " + what + " at offset " + pos);
     }
 }

@@ -5,6 +5,7 @@ import io.dtm4j.core.BranchOp;
 import io.dtm4j.core.BranchStatus;
 import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
+import io.dtm4j.core.InvalidRequestException;
 import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.TransOptions;
 import io.dtm4j.core.TransType;
@@ -90,8 +91,8 @@ final class Rows {
 
     private static TransOptions options(String json, String gid, String storeName) {
         try {
-            return OptionsJson.decode(json);
-        } catch (IllegalArgumentException e) {
+            return TransOptions.fromDtmJson(json);
+        } catch (InvalidRequestException e) {
             throw new StoreUnavailableException("gid=" + gid + ": " + storeName + ": the options column cannot be"
                     + " read (" + e.getMessage() + "); was the row edited by hand? fix or delete it", e);
         }

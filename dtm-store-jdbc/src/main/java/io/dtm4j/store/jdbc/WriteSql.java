@@ -48,7 +48,7 @@ final class WriteSql {
             ps.setLong(7, Rows.millis(g.updateTime()));
             Rows.setOptionalInstant(ps, 8, g.finishTime());
             Rows.setOptionalInstant(ps, 9, g.rollbackTime());
-            ps.setString(10, OptionsJson.encode(g.options()));
+            ps.setString(10, g.options().toDtmJson());
             ps.setString(11, g.customData());
             ps.setLong(12, g.nextCronInterval().toMillis());
             ps.setLong(13, Rows.millis(g.nextCronTime()));
