@@ -1,0 +1,195 @@
+package io.dtm4j.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dtm4j.core.Coordinator;
+import io.dtm4j.core.Gids;
+import io.dtm4j.core.spi.BranchInvoker;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The entry point of the Java SDK: starts sagas and two-phase messages on a DTM coordinator, either a
+ * remote server over HTTP ({@link #http(String)}) or a {@link Coordinator} in this process
+ * ({@link #embedded(Coordinator)}). Both modes offer the same API and report refusals the same way
+ * ({@link DtmFailureException}, {@link DtmOngoingException}, {@link DtmServerException}; over HTTP also
+ * {@link DtmTransportException}).
+ *
+ * <pre>{@code
+ * try (DtmClient dtm = DtmClient.http("http://127.0.0.1:36789/api/dtmsvr")) {
+ *     dtm.saga()
+ *        .add(busi + "/TransOut", busi + "/TransOutRevert", Map.of("amount", 30))
+ *        .add(busi + "/TransIn", busi + "/TransInRevert", Map.of("amount", 30))
+ *        .submit();
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe; create one per coordinator and share it. {@link #close()} releases its HTTP connections
+ * and threads; it never closes an embedded coordinator.
+ */
+public final class DtmClient implements AutoCloseable {
+    /** Default timeout of each call to the DTM server and of the client's own back-check call. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    private final DtmTransport transport;
+    private final ObjectMapper mapper;
+    private final BranchInvoker branchInvoker;
+    private final OkHttpBranchInvoker ownedInvoker;
+    private final Duration timeout;
+
+    private DtmClient(Builder b) {
+        this.mapper = b.objectMapper != null ? b.objectMapper : new ObjectMapper();
+        this.timeout = b.timeout;
+        this.transport = b.coordinator != null ? new EmbeddedTransport(b.coordinator)
+                : new HttpTransport(b.serverUrl, b.timeout);
+        if (b.branchInvoker != null) {
+            this.branchInvoker = b.branchInvoker;
+            this.ownedInvoker = null;
+        } else {
+            OkHttpBranchInvoker own = OkHttpBranchInvoker.builder().build();
+            this.branchInvoker = own;
+            this.ownedInvoker = own;
+        }
+    }
+
+    /**
+     * Returns a client of the DTM server at {@code serverUrl}, with defaults. Accepts the API prefix
+     * {@code http://host:36789/api/dtmsvr}, a base URL without path {@code http://host:36789} (the prefix
+     * {@code /api/dtmsvr} is added) or {@code host:port} (as DTM's Java SDK).
+     *
+     * @throws IllegalArgumentException when the URL cannot be parsed
+     */
+    public static DtmClient http(String serverUrl) {
+        return builder().serverUrl(serverUrl).build();
+    }
+
+    /** Returns a client of a coordinator in this process, with defaults. */
+    public static DtmClient embedded(Coordinator coordinator) {
+        return builder().coordinator(coordinator).build();
+    }
+
+    /** Returns a builder; set exactly one of {@link Builder#serverUrl} and {@link Builder#coordinator}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns a new gid from the coordinator (over HTTP: {@code GET /newGid}).
+     *
+     * @throws DtmServerException    the server answered an error
+     * @throws DtmTransportException the server did not answer
+     */
+    public String newGid() {
+        return transport.newGid();
+    }
+
+    /**
+     * Starts a saga with a new random gid, made here in the format of the server's newGid (22-character
+     * short UUID) without a round trip, as DTM's docs recommend.
+     */
+    public Saga saga() {
+        return saga(Gids.newGid());
+    }
+
+    /**
+     * Starts a saga with the given gid (1 to 128 characters of {@code A-Z a-z 0-9 _ - . : @}).
+     *
+     * @throws io.dtm4j.core.InvalidRequestException when the gid is not valid
+     */
+    public Saga saga(String gid) {
+        return new Saga(transport, mapper, gid);
+    }
+
+    /** Starts a two-phase message with a new random gid, made here like {@link #saga()}'s. */
+    public Msg msg() {
+        return msg(Gids.newGid());
+    }
+
+    /**
+     * Starts a two-phase message with the given gid (1 to 128 characters of {@code A-Z a-z 0-9 _ - . : @}).
+     *
+     * @throws io.dtm4j.core.InvalidRequestException when the gid is not valid
+     */
+    public Msg msg(String gid) {
+        return new Msg(transport, mapper, branchInvoker, timeout, gid);
+    }
+
+    /** Releases the HTTP connections and threads this client owns. Idempotent. */
+    @Override
+    public void close() {
+        transport.close();
+        if (ownedInvoker != null) {
+            ownedInvoker.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DtmClient[" + transport.describe() + "]";
+    }
+
+    /** Builder of {@link DtmClient}; not thread-safe. */
+    public static final class Builder {
+        private String serverUrl;
+        private Coordinator coordinator;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private ObjectMapper objectMapper;
+        private BranchInvoker branchInvoker;
+
+        private Builder() {
+        }
+
+        /** Talks to a DTM server over HTTP; see {@link DtmClient#http(String)} for the accepted forms. */
+        public Builder serverUrl(String value) {
+            this.serverUrl = HttpTransport.normalizeBaseUrl(value);
+            return this;
+        }
+
+        /** Talks to a coordinator in this process; the client never closes it. */
+        public Builder coordinator(Coordinator value) {
+            this.coordinator = Objects.requireNonNull(value, "coordinator");
+            return this;
+        }
+
+        /**
+         * Timeout of each call to the DTM server (connect, write and read together) and default timeout of the
+         * back-check call of {@link Msg#doAndSubmit}; default 10 s; must be positive.
+         */
+        public Builder timeout(Duration value) {
+            Objects.requireNonNull(value, "timeout");
+            if (value.isZero() || value.isNegative()) {
+                throw new IllegalArgumentException("timeout must be positive, got " + value);
+            }
+            this.timeout = value;
+            return this;
+        }
+
+        /** Serialises payloads that are neither JSON text nor bytes; default a plain {@code ObjectMapper}. */
+        public Builder objectMapper(ObjectMapper value) {
+            this.objectMapper = Objects.requireNonNull(value, "objectMapper");
+            return this;
+        }
+
+        /**
+         * Calls business services from the client itself: the back-check of {@link Msg#doAndSubmit} when the
+         * local work ended in doubt. Default an {@link OkHttpBranchInvoker} owned (and closed) by the client.
+         */
+        public Builder branchInvoker(BranchInvoker value) {
+            this.branchInvoker = Objects.requireNonNull(value, "branchInvoker");
+            return this;
+        }
+
+        /**
+         * Builds the client.
+         *
+         * @throws IllegalStateException when neither or both of serverUrl and coordinator are set
+         */
+        public DtmClient build() {
+            if ((serverUrl == null) == (coordinator == null)) {
+                throw new IllegalStateException("DtmClient.builder(): set exactly one of serverUrl(...) (a DTM server) "
+                        + "and coordinator(...) (an embedded coordinator)");
+            }
+            return new DtmClient(this);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.dtm4j.client;
+
+/** URL checks shared by the builders. */
+final class Urls {
+
+    private Urls() {
+    }
+
+    /** Returns {@code url} if it is empty (an op that succeeds without a call) or an http(s) URL. */
+    static String branchUrl(String name, String url) {
+        if (url == null) {
+            throw new IllegalArgumentException(name + " must not be null; use \"\" for an op without a call");
+        }
+        if (!url.isEmpty() && !url.startsWith("http://") && !url.startsWith("https://")) {
+            throw new IllegalArgumentException(name + " must be empty or start with http:// or https://, got '"
+                    + url + "'");
+        }
+        return url;
+    }
+
+    /** Returns {@code url} if it is an http(s) URL. */
+    static String requiredUrl(String name, String url) {
+        if (url == null || url.isEmpty()) {
+            throw new IllegalArgumentException(name + " is required (an http:// or https:// URL)");
+        }
+        return branchUrl(name, url);
+    }
+}
