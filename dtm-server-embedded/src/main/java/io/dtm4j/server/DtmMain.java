@@ -1,0 +1,183 @@
+package io.dtm4j.server;
+
+import ch.qos.logback.classic.Level;
+import io.dtm4j.core.DtmException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The {@code dtm} command: runs the standalone server with DTM's flags ({@code -c config.yml}, {@code -p},
+ * {@code -d}, {@code -v}), plus {@code version} and {@code check} as in the seed manual. Exit codes: 0 after
+ * SIGTERM/SIGINT (a graceful stop) or a successful check, 1 when the store cannot be opened, 2 for a usage
+ * or configuration error or a port in use. Errors are one line on stderr, never a stack trace.
+ *
+ * <p>Precedence: defaults, then DTM's environment variables, then {@code config.yml}, then {@code -p},
+ * {@code --log-level} and {@code -d}. One instance per process; not thread-safe.
+ */
+@Command(name = "dtm", sortOptions = false, versionProvider = DtmMain.Version.class,
+        description = "DTM for Java: a distributed transaction manager speaking DTM's HTTP API.",
+        footer = "%nCommands: 'dtm version' prints the version; 'dtm -c config.yml check' validates the file.")
+public final class DtmMain implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(DtmMain.class);
+    static final int EXIT_STORE = 1;
+    static final int EXIT_USAGE = 2;
+    private static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
+
+    @Option(names = {"-c", "--config"}, paramLabel = "config.yml", description = "YAML configuration file")
+    Path config;
+
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "HTTP port (default 36789; 0 = any free)")
+    Integer port;
+
+    @Option(names = "-d", description = "debug logging")
+    boolean debug;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", description = "debug, info, warn or error")
+    String logLevel;
+
+    @Option(names = {"-v", "--version"}, versionHelp = true, description = "print the version and exit")
+    boolean versionRequested;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    boolean helpRequested;
+
+    /** Prints {@code dtm version: v...}, as DTM's {@code -v}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"dtm version: " + DtmServer.buildVersion()};
+        }
+    }
+
+    private DtmMain() {
+    }
+
+    /** Runs the command line; exits only on errors or when a one-shot command is done. */
+    public static void main(String[] args) {
+        int code = commandLine().execute(args);
+        System.exit(code);
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new DtmMain());
+    }
+
+    /** {@code dtm version}. */
+    @Command(name = "version", description = "print the version and exit")
+    int versionCommand() {
+        out().println(new Version().getVersion()[0]);
+        out().flush();
+        return 0;
+    }
+
+    /** {@code dtm -c config.yml check}: loads and validates the configuration, then exits. */
+    @Command(name = "check", description = "validate the configuration and exit")
+    int checkCommand() {
+        try {
+            ConfigLoader.Loaded loaded = load();
+            loaded.warnings().forEach(w -> out().println("warning: " + w));
+            out().println("configuration OK: " + loaded.config().summary());
+            out().flush();
+            return 0;
+        } catch (ConfigLoader.ConfigException e) {
+            return fail(EXIT_USAGE, e.getMessage());
+        }
+    }
+
+    @Override
+    public Integer call() {
+        ServerConfig cfg;
+        try {
+            ConfigLoader.Loaded loaded = load();
+            cfg = loaded.config();
+            setLogLevel(cfg.logLevel());
+            loaded.warnings().forEach(LOG::warn);
+        } catch (ConfigLoader.ConfigException e) {
+            return fail(EXIT_USAGE, e.getMessage());
+        }
+        DtmNode node;
+        try {
+            node = DtmNode.start(cfg);
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof BindException) {
+                return fail(EXIT_USAGE, "port " + cfg.httpPort() + " is already in use (or not allowed); stop the "
+                        + "other process or choose another port with -p");
+            }
+            return fail(EXIT_STORE, e.getMessage());
+        } catch (DtmException e) {
+            return fail(EXIT_STORE, "cannot open the store: " + e.getMessage());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(node), "dtm-shutdown"));
+        LOG.info("dtm {} listening on http://{}:{} with store {} ({})", node.version(), cfg.host(), node.port(),
+                node.storeName(), cfg.summary());
+        awaitForever();
+        return 0;
+    }
+
+    private ConfigLoader.Loaded load() throws ConfigLoader.ConfigException {
+        ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv());
+        ServerConfig cfg = loaded.config();
+        if (port != null) {
+            if (port < 0 || port > 65535) {
+                throw new ConfigLoader.ConfigException("-p must be a port from 0 to 65535, got " + port);
+            }
+            cfg = cfg.withHttpPort(port);
+        }
+        if (logLevel != null) {
+            cfg = cfg.withLogLevel(logLevel);
+            if (!LOG_LEVELS.contains(cfg.logLevel())) {
+                throw new ConfigLoader.ConfigException("--log-level must be debug, info, warn or error, got '"
+                        + logLevel + "'");
+            }
+        }
+        if (debug) {
+            cfg = cfg.withLogLevel("debug");
+        }
+        return new ConfigLoader.Loaded(cfg, loaded.warnings());
+    }
+
+    /** SIGTERM/SIGINT: a graceful stop, then exit 0 (the JVM would otherwise report 143/130). */
+    private static void stop(DtmNode node) {
+        LOG.info("stopping: no new requests; running ones get up to 5 s");
+        node.close();
+        LOG.info("stopped");
+        System.err.flush();
+        Runtime.getRuntime().halt(0);
+    }
+
+    private static void awaitForever() {
+        try {
+            new CountDownLatch(1).await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void setLogLevel(String level) {
+        Logger root = LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+        if (root instanceof ch.qos.logback.classic.Logger logback) {
+            logback.setLevel(Level.toLevel(level, Level.INFO));
+        }
+    }
+
+    private static int fail(int code, String message) {
+        PrintWriter err = new PrintWriter(System.err, true);
+        err.println("dtm: " + message);
+        return code;
+    }
+
+    private static PrintWriter out() {
+        return new PrintWriter(System.out, true);
+    }
+}

@@ -1,0 +1,126 @@
+package io.dtm4j.server;
+
+import io.dtm4j.client.wire.DtmJson;
+import io.dtm4j.core.Coordinator;
+import io.dtm4j.core.GlobalStatus;
+import io.dtm4j.core.GlobalTransaction;
+import io.dtm4j.core.ListQuery;
+import io.dtm4j.core.TransOutcome;
+import io.dtm4j.core.TransType;
+import io.dtm4j.core.TransactionPage;
+import io.dtm4j.core.TransactionView;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The API routes of {@code spec/server-protocol.md} 1.2, each a thin adapter from DTM's wire format to one
+ * {@link Coordinator} call. Exceptions are mapped to status codes by {@link ApiHandler}. Thread-safe.
+ */
+final class DtmRoutes {
+    /** DTM's {@code resetCronTime} default limit. */
+    static final int DEFAULT_RESET_LIMIT = 100;
+    private static final int MAX_RESET_LIMIT = 10_000;
+    private static final long MAX_SECONDS = Integer.MAX_VALUE;
+
+    private final Coordinator coordinator;
+    private final String version;
+    private final Duration resetCronTimeout;
+
+    /**
+     * @param version          the server version for the version routes
+     * @param resetCronTimeout resetCronTime's default {@code timeout}: DTM uses 3 x TimeoutToFail
+     */
+    DtmRoutes(Coordinator coordinator, String version, Duration resetCronTimeout) {
+        this.coordinator = coordinator;
+        this.version = version;
+        this.resetCronTimeout = resetCronTimeout;
+    }
+
+    ApiReply version() {
+        return ApiReply.ok(DtmJson.renderVersion(version));
+    }
+
+    ApiReply ping() {
+        return ApiReply.ok(DtmJson.renderPong());
+    }
+
+    ApiReply newGid() {
+        return ApiReply.ok(DtmJson.renderNewGid(coordinator.newGid()));
+    }
+
+    ApiReply prepare(byte[] body) {
+        return outcome(coordinator.prepare(DtmJson.parseTransRequest(body)));
+    }
+
+    ApiReply submit(byte[] body) {
+        return outcome(coordinator.submit(DtmJson.parseTransRequest(body)));
+    }
+
+    ApiReply abort(byte[] body) {
+        return outcome(coordinator.abort(DtmJson.parseTransRequest(body)));
+    }
+
+    ApiReply forceStop(byte[] body) {
+        coordinator.forceStop(DtmJson.parseGid(body), "");
+        return ApiReply.success();
+    }
+
+    ApiReply resetNextCronTime(byte[] body) {
+        coordinator.retryNow(DtmJson.parseGid(body));
+        return ApiReply.success();
+    }
+
+    ApiReply registerBranch(byte[] body) {
+        coordinator.registerBranch(DtmJson.parseBranchRegistration(body));
+        return ApiReply.success();
+    }
+
+    ApiReply query(QueryParams q) {
+        return ApiReply.ok(DtmJson.renderQuery(coordinator.query(q.gid())));
+    }
+
+    /** One transaction when {@code gid} is given, else a filtered page ({@code createTime*} in epoch ms). */
+    ApiReply all(QueryParams q) {
+        String position = q.get("position").orElse("");
+        if (q.get("gid").isPresent()) {
+            List<GlobalTransaction> one = coordinator.query(q.gid())
+                    .map(TransactionView::global).map(List::of).orElse(List.of());
+            return ApiReply.ok(DtmJson.renderPage(new TransactionPage(one, position)));
+        }
+        ListQuery query = new ListQuery(position,
+                (int) q.number("limit", 1, ListQuery.MAX_LIMIT, ListQuery.DEFAULT_LIMIT),
+                q.get("status").map(GlobalStatus::fromWireName),
+                q.get("transType").map(TransType::fromWireName),
+                epochMillis(q, "createTimeStart"),
+                epochMillis(q, "createTimeEnd"));
+        return ApiReply.ok(DtmJson.renderPage(coordinator.list(query)));
+    }
+
+    ApiReply resetCronTime(QueryParams q) {
+        Duration timeout = Duration.ofSeconds(q.number("timeout", 0, MAX_SECONDS, resetCronTimeout.toSeconds()));
+        int limit = (int) q.number("limit", 1, MAX_RESET_LIMIT, DEFAULT_RESET_LIMIT);
+        return ApiReply.ok(DtmJson.renderCronReset(coordinator.resetCronTime(timeout, limit)));
+    }
+
+    /** DTM truncates the epoch milliseconds of {@code /all} to seconds. */
+    private static Optional<Instant> epochMillis(QueryParams q, String key) {
+        if (q.get(key).isEmpty()) {
+            return Optional.empty();
+        }
+        long ms = q.number(key, 0, Long.MAX_VALUE / 2, 0);
+        return Optional.of(Instant.ofEpochSecond(Math.floorDiv(ms, 1000)));
+    }
+
+    /** SUCCESS 200, FAILURE 409, ONGOING 425, ERROR 500 (spec 1.1). */
+    static ApiReply outcome(TransOutcome o) {
+        return switch (o.kind()) {
+            case SUCCESS -> ApiReply.success();
+            case FAILURE -> ApiReply.failure(o.message());
+            case ONGOING -> ApiReply.ongoing(o.message());
+            case ERROR -> ApiReply.error(500, o.message().isEmpty() ? "temporary error; retry later" : o.message());
+        };
+    }
+}

@@ -1,0 +1,282 @@
+package io.dtm4j.server;
+
+import com.sun.net.httpserver.HttpServer;
+import io.dtm4j.core.Coordinator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * DTM's HTTP API ({@code spec/server-protocol.md} 1.2) over a {@link Coordinator}, so that every existing
+ * DTM client works unchanged. Served by the JDK's built-in HTTP server on an owned pool of threads named
+ * {@code dtm-http-N} (see {@code docs/decisions/001-http-server.md}).
+ *
+ * <pre>{@code
+ * DtmServer server = DtmServer.builder().coordinator(coordinator).port(0).build();
+ * server.start();
+ * int port = server.port();   // the bound port
+ * ...
+ * server.close();             // stop accepting, let running requests finish (up to 5 s)
+ * }</pre>
+ *
+ * <p>The coordinator belongs to the caller: closing the server does not close it. Thread-safe.
+ */
+public final class DtmServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DtmServer.class);
+    private static final String NODELAY = "sun.net.httpserver.nodelay";
+
+    static {
+        // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs: 40 ms a call.
+        if (System.getProperty(NODELAY) == null) {
+            System.setProperty(NODELAY, "true");
+        }
+    }
+
+    /** DTM's HTTP port. */
+    public static final int DEFAULT_PORT = 36789;
+    /** Default bind address: every interface, as DTM. */
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    /** Default cap on a request body: 1 MiB. */
+    public static final int DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+    /** Default number of request threads; a wait_result request holds one while its branches run. */
+    public static final int DEFAULT_WORKER_THREADS = 200;
+    /** Default time running requests get to finish on {@link #close()}. */
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
+
+    private static final int BACKLOG = 1024;
+    private static final long POLL_MILLIS = 10;
+
+    private final String host;
+    private final int configuredPort;
+    private final int workerThreads;
+    private final Duration shutdownGrace;
+    private final String version;
+    private final ApiHandler handler;
+    private HttpServer http;
+    private ThreadPoolExecutor executor;
+    private boolean closed;
+
+    private DtmServer(Builder b) {
+        this.host = b.host;
+        this.configuredPort = b.port;
+        this.workerThreads = b.workerThreads;
+        this.shutdownGrace = b.shutdownGrace;
+        this.version = b.version;
+        DtmRoutes routes = new DtmRoutes(b.coordinator, b.version, b.timeoutToFail.multipliedBy(3));
+        this.handler = new ApiHandler(routes, b.maxBodyBytes);
+    }
+
+    /** Returns a builder; {@link Builder#coordinator} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds the port and starts serving.
+     *
+     * @return this server
+     * @throws UncheckedIOException  when the address cannot be bound (e.g. the port is in use); its cause
+     *                               is the {@link java.net.BindException}
+     * @throws IllegalStateException when already started or closed
+     */
+    public synchronized DtmServer start() {
+        if (http != null || closed) {
+            throw new IllegalStateException("DtmServer.start(): already " + (closed ? "closed" : "started"));
+        }
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(host, configuredPort), BACKLOG);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + host + ":" + configuredPort + ": "
+                    + e.getMessage(), e);
+        }
+        executor = newExecutor(workerThreads);
+        server.createContext("/", handler);
+        server.setExecutor(executor);
+        server.start();
+        http = server;
+        LOG.debug("DTM HTTP API listening on {}:{}", host, port());
+        return this;
+    }
+
+    private static ThreadPoolExecutor newExecutor(int threads) {
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "dtm-http-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /** Returns the bound port once started (the real one when built with port 0), else the configured one. */
+    public synchronized int port() {
+        return http != null ? http.getAddress().getPort() : configuredPort;
+    }
+
+    /** Returns the bind address. */
+    public String host() {
+        return host;
+    }
+
+    /** Returns the version the server reports on {@code /api/dtmsvr/version}. */
+    public String version() {
+        return version;
+    }
+
+    /**
+     * Stops the server: new requests get 503 at once, running ones get up to the shutdown grace to finish,
+     * then the port is released and the request threads stop. Idempotent.
+     */
+    @Override
+    public void close() {
+        HttpServer server;
+        ThreadPoolExecutor pool;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            server = http;
+            pool = executor;
+        }
+        if (server == null) {
+            return;
+        }
+        handler.stopAccepting();
+        long deadline = System.nanoTime() + shutdownGrace.toNanos();
+        try {
+            while (handler.inFlight() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(POLL_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (handler.inFlight() > 0) {
+            LOG.warn("stopping the HTTP server with {} requests still running", handler.inFlight());
+        }
+        // stop(0), not stop(grace): on JDK 17 stop(n) waits the full n seconds even when idle.
+        server.stop(0);
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
+                pool.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pool.shutdownNow();
+        }
+    }
+
+    /** The version of this build: {@code v} + the jar's Implementation-Version, or {@code v0.0.0-dev}. */
+    static String buildVersion() {
+        String v = DtmServer.class.getPackage().getImplementationVersion();
+        return v == null || v.isBlank() ? "v0.0.0-dev" : "v" + v;
+    }
+
+    /** Builder of {@link DtmServer}; not thread-safe. */
+    public static final class Builder {
+        private Coordinator coordinator;
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private int workerThreads = DEFAULT_WORKER_THREADS;
+        private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        private Duration timeoutToFail = Coordinator.DEFAULT_TIMEOUT_TO_FAIL;
+        private String version = buildVersion();
+
+        private Builder() {
+        }
+
+        /** The coordinator behind the API; required. Not closed by the server. */
+        public Builder coordinator(Coordinator value) {
+            this.coordinator = Objects.requireNonNull(value, "coordinator");
+            return this;
+        }
+
+        /** Bind address; default {@code 0.0.0.0} (every interface). */
+        public Builder host(String value) {
+            Objects.requireNonNull(value, "host");
+            if (value.isBlank()) {
+                throw new IllegalArgumentException("host must not be blank; use 0.0.0.0 for every interface");
+            }
+            this.host = value;
+            return this;
+        }
+
+        /** Port; default 36789; 0 picks a free one ({@link #port()} tells which). */
+        public Builder port(int value) {
+            if (value < 0 || value > 65535) {
+                throw new IllegalArgumentException("port must be 0 to 65535, got " + value);
+            }
+            this.port = value;
+            return this;
+        }
+
+        /** Largest request body accepted, in bytes; larger ones get 413; default 1 MiB; 1 KiB to 64 MiB. */
+        public Builder maxBodyBytes(int value) {
+            if (value < 1024 || value > 64 * 1024 * 1024) {
+                throw new IllegalArgumentException("maxBodyBytes must be 1024 to 67108864, got " + value);
+            }
+            this.maxBodyBytes = value;
+            return this;
+        }
+
+        /** Request threads; default 200; 1 to 10000. Idle threads stop after 60 s. */
+        public Builder workerThreads(int value) {
+            if (value < 1 || value > 10_000) {
+                throw new IllegalArgumentException("workerThreads must be 1 to 10000, got " + value);
+            }
+            this.workerThreads = value;
+            return this;
+        }
+
+        /** How long {@link #close()} lets running requests finish; default 5 s; zero or more. */
+        public Builder shutdownGrace(Duration value) {
+            Objects.requireNonNull(value, "shutdownGrace");
+            if (value.isNegative()) {
+                throw new IllegalArgumentException("shutdownGrace must not be negative, got " + value);
+            }
+            this.shutdownGrace = value;
+            return this;
+        }
+
+        /**
+         * The coordinator's TimeoutToFail, for resetCronTime's default {@code timeout} (3 x this, as DTM);
+         * default 35 s.
+         */
+        public Builder timeoutToFail(Duration value) {
+            Objects.requireNonNull(value, "timeoutToFail");
+            if (value.isZero() || value.isNegative()) {
+                throw new IllegalArgumentException("timeoutToFail must be positive, got " + value);
+            }
+            this.timeoutToFail = value;
+            return this;
+        }
+
+        /** The version reported by the version routes; default {@code v<Implementation-Version>}. */
+        public Builder version(String value) {
+            this.version = Objects.requireNonNull(value, "version");
+            return this;
+        }
+
+        /** Builds the server; call {@link DtmServer#start()} to serve. */
+        public DtmServer build() {
+            if (coordinator == null) {
+                throw new IllegalStateException("DtmServer.builder(): coordinator(...) is required");
+            }
+            return new DtmServer(this);
+        }
+    }
+}

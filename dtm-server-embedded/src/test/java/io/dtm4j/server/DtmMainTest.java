@@ -1,0 +1,121 @@
+package io.dtm4j.server;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command line, in process: the one-shot commands and every start-up failure (none of them serve). */
+class DtmMainTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut;
+    private PrintStream oldErr;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+    }
+
+    private int run(String... args) {
+        return DtmMain.commandLine().execute(args);
+    }
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void dashVPrintsTheVersionLikeDtm() {
+        assertThat(run("-v")).isZero();
+        assertThat(stdout()).startsWith("dtm version: v");
+        assertThat(run("version")).isZero();
+        assertThat(stdout()).contains("dtm version: v");
+    }
+
+    @Test
+    void helpListsDtmsFlags() {
+        assertThat(run("-h")).isZero();
+        assertThat(stdout()).contains("-c, --config", "-p, --port", "-d", "-v, --version", "check", "version");
+    }
+
+    @Test
+    void checkValidatesTheFile() throws IOException {
+        Path cfg = dir.resolve("config.yml");
+        Files.writeString(cfg, "HttpPort: 8081\nStore:\n  Driver: mem\n  Host: ignored\n");
+        assertThat(run("-c", cfg.toString(), "check")).isZero();
+        assertThat(stdout()).contains("configuration OK: HttpPort=8081 Store.Driver=mem",
+                "warning: " + cfg + ": line 4, column 3: Store.Host: ignored");
+    }
+
+    @Test
+    void aBadFileIsOneLineAndExitCode2() throws IOException {
+        Path cfg = dir.resolve("config.yml");
+        Files.writeString(cfg, "HttpPort: 1\nStore: {Driver: [\n");
+        assertThat(run("-c", cfg.toString())).isEqualTo(2);
+        assertThat(stderr().strip()).startsWith("dtm: " + cfg + ": line ").contains("not valid YAML")
+                .doesNotContain("\n").doesNotContain("Exception");
+        assertThat(run("-c", cfg.toString(), "check")).isEqualTo(2);
+    }
+
+    @Test
+    void anUnknownKeyIsExitCode2() throws IOException {
+        Path cfg = dir.resolve("config.yml");
+        Files.writeString(cfg, "HttpPrt: 1\n");
+        assertThat(run("-c", cfg.toString())).isEqualTo(2);
+        assertThat(stderr()).contains("HttpPrt: unknown key");
+    }
+
+    @Test
+    void aPortInUseIsOneLineNamingThePortAndDashP() throws IOException {
+        Path cfg = dir.resolve("config.yml");
+        Files.writeString(cfg, "Store:\n  Driver: mem\n");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("0.0.0.0"))) {
+            int port = taken.getLocalPort();
+            assertThat(run("-c", cfg.toString(), "-p", Integer.toString(port))).isEqualTo(2);
+            assertThat(stderr().strip()).isEqualTo("dtm: port " + port + " is already in use (or not allowed); stop"
+                    + " the other process or choose another port with -p");
+        }
+    }
+
+    @Test
+    void usageErrorsAreExitCode2() {
+        assertThat(run("-p", "web")).isEqualTo(2);
+        assertThat(run("--no-such-flag")).isEqualTo(2);
+        assertThat(run("positional")).isEqualTo(2);
+        assertThat(run("-p", "70000", "-c", "x")).isEqualTo(2);
+    }
+
+    @Test
+    void aMissingConfigFileIsExitCode2() {
+        assertThat(run("-c", dir.resolve("missing.yml").toString())).isEqualTo(2);
+        assertThat(stderr()).contains("missing.yml: no such file");
+    }
+}
