@@ -8,6 +8,7 @@ import io.dtm4j.core.TransType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -170,11 +171,16 @@ public final class Saga {
         return b.build();
     }
 
-    /** DTM's saga custom data: {@code {"orders":{"1":[0]},"concurrent":true}}. */
+    /**
+     * DTM's saga custom data as the Go SDK writes it ({@code encoding/json} sorts map keys as strings):
+     * {@code {"concurrent":true,"orders":{"1":[0]}}}.
+     */
     private String customData() {
-        StringBuilder sb = new StringBuilder("{\"orders\":{");
+        StringBuilder sb = new StringBuilder("{\"concurrent\":true,\"orders\":{");
         String sep = "";
-        for (Map.Entry<Integer, int[]> e : orders.entrySet()) {
+        List<Map.Entry<Integer, int[]>> sorted = new ArrayList<>(orders.entrySet());
+        sorted.sort(Comparator.comparing(e -> String.valueOf(e.getKey())));
+        for (Map.Entry<Integer, int[]> e : sorted) {
             sb.append(sep).append('"').append(e.getKey()).append("\":[");
             int[] pre = e.getValue();
             for (int i = 0; i < pre.length; i++) {
@@ -183,7 +189,7 @@ public final class Saga {
             sb.append(']');
             sep = ",";
         }
-        return sb.append("},\"concurrent\":true}").toString();
+        return sb.append("}}").toString();
     }
 
     @Override

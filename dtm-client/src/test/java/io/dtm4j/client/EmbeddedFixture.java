@@ -5,6 +5,7 @@ import io.dtm4j.core.BranchStatus;
 import io.dtm4j.core.Coordinator;
 import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.memory.InMemoryTransactionStore;
+import io.dtm4j.core.testing.DirectExecutorService;
 import io.dtm4j.core.testing.MutableClock;
 import io.dtm4j.core.testing.ScriptedBranchInvoker;
 
@@ -32,7 +33,7 @@ final class EmbeddedFixture implements AutoCloseable {
     final ScriptedBranchInvoker busi = new ScriptedBranchInvoker();
     final InMemoryTransactionStore store = new InMemoryTransactionStore();
     final Coordinator coordinator = Coordinator.builder().store(store).invoker(busi).clock(clock)
-            .executor(new InlineExecutorService()).build();
+            .executor(new DirectExecutorService()).build();
     final DtmClient client = DtmClient.builder().coordinator(coordinator).branchInvoker(busi).build();
 
     /** A 2-step TransOut/TransIn saga of 30. */

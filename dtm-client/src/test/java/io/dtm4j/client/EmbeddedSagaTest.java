@@ -120,7 +120,7 @@ class EmbeddedSagaTest {
 
         assertThat(f.global(gid).status()).isEqualTo(GlobalStatus.SUCCEED);
         assertThat(f.statuses(gid)).containsExactly(PREPARED, SUCCEED, PREPARED, SUCCEED);
-        assertThat(f.global(gid).customData()).isEqualTo("{\"orders\":{},\"concurrent\":true}");
+        assertThat(f.global(gid).customData()).isEqualTo("{\"concurrent\":true,\"orders\":{}}");
     }
 
     @Test
@@ -129,7 +129,7 @@ class EmbeddedSagaTest {
 
         String gid = f.transferSaga("sagaConOrderRollback").concurrent().addBranchOrder(1, 0).submit();
 
-        assertThat(f.global(gid).customData()).isEqualTo("{\"orders\":{\"1\":[0]},\"concurrent\":true}");
+        assertThat(f.global(gid).customData()).isEqualTo("{\"concurrent\":true,\"orders\":{\"1\":[0]}}");
         assertThat(f.global(gid).status()).isEqualTo(GlobalStatus.FAILED);
         assertThat(f.statuses(gid)).containsExactly(SUCCEED, FAILED, PREPARED, PREPARED);
         assertThat(f.busi.callsTo(TRANS_IN)).isZero();

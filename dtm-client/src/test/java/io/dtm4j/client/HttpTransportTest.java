@@ -86,7 +86,7 @@ class HttpTransportTest {
                 .submit();
 
         assertThat(onlyBody("/submit")).isEqualTo("{\"gid\":\"Y\",\"trans_type\":\"saga\","
-                + "\"custom_data\":\"{\\\"orders\\\":{\\\"1\\\":[0]},\\\"concurrent\\\":true}\","
+                + "\"custom_data\":\"{\\\"concurrent\\\":true,\\\"orders\\\":{\\\"1\\\":[0]}}\","
                 + "\"wait_result\":true,\"timeout_to_fail\":1800,\"request_timeout\":6,\"retry_interval\":15,"
                 + "\"branch_headers\":{\"test_header\":\"yes\"},\"concurrent\":false,\"retry_limit\":2,"
                 + "\"steps\":[{\"action\":\"" + BUSI + "/TransOut\",\"compensate\":\"" + BUSI + "/TransOutRevert\"},"

@@ -140,6 +140,11 @@ public final class Coordinator implements AutoCloseable {
         return engine.store();
     }
 
+    /** Returns how many due transactions one {@link #recoverOnce()} claims at most. */
+    public int recoveryBatch() {
+        return engine.recoveryBatch();
+    }
+
     /** Returns the base retry interval, which is also the recovery lease. */
     public Duration retryInterval() {
         return engine.retryInterval();

@@ -35,16 +35,15 @@ public final class RecoveryScheduler implements AutoCloseable {
     }
 
     /**
-     * Starts recovery for {@code coordinator} every {@code interval} (DTM polls every 2-3 s).
-     *
-     * @param fullBatch the coordinator's recovery batch size: a step that claims this many runs again at once
+     * Starts recovery for {@code coordinator} every {@code interval} (DTM polls every 2-3 s). A step that claims
+     * a full batch ({@link Coordinator#recoveryBatch()}) is followed at once by another.
      */
-    public static RecoveryScheduler start(Coordinator coordinator, Duration interval, int fullBatch) {
+    public static RecoveryScheduler start(Coordinator coordinator, Duration interval) {
         Objects.requireNonNull(coordinator, "coordinator");
         if (interval.isZero() || interval.isNegative()) {
             throw new IllegalArgumentException("interval must be positive, got " + interval);
         }
-        return new RecoveryScheduler(coordinator, interval, fullBatch);
+        return new RecoveryScheduler(coordinator, interval, coordinator.recoveryBatch());
     }
 
     private void tick() {

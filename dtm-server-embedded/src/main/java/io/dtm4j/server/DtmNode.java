@@ -58,8 +58,7 @@ final class DtmNode implements AutoCloseable {
             server = DtmServer.builder().coordinator(coordinator).host(cfg.host()).port(cfg.httpPort())
                     .timeoutToFail(cfg.timeoutToFail()).build();
             server.start();
-            RecoveryScheduler scheduler = RecoveryScheduler.start(coordinator, RECOVERY_INTERVAL,
-                    Coordinator.DEFAULT_RECOVERY_BATCH);
+            RecoveryScheduler scheduler = RecoveryScheduler.start(coordinator, RECOVERY_INTERVAL);
             return new DtmNode(store, invoker, coordinator, server, scheduler);
         } catch (RuntimeException e) {
             closeQuietly(server);

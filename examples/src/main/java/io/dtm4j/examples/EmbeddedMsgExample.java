@@ -48,8 +48,7 @@ public final class EmbeddedMsgExample {
              TransactionStore store = Examples.openStore(storeDir);
              OkHttpBranchInvoker invoker = OkHttpBranchInvoker.builder().build();
              Coordinator coordinator = Coordinator.builder().store(store).invoker(invoker).build();
-             RecoveryScheduler recovery = RecoveryScheduler.start(coordinator,
-                     EmbeddedSagaExample.RECOVERY_INTERVAL, Coordinator.DEFAULT_RECOVERY_BATCH);
+             RecoveryScheduler recovery = RecoveryScheduler.start(coordinator, EmbeddedSagaExample.RECOVERY_INTERVAL);
              DtmClient dtm = DtmClient.embedded(coordinator)) {
             Map<Integer, Long> before = bank.balances();
             Msg msg = dtm.msg()

@@ -50,8 +50,7 @@ public final class EmbeddedSagaExample {
              TransactionStore store = Examples.openStore(storeDir);
              OkHttpBranchInvoker invoker = OkHttpBranchInvoker.builder().build();
              Coordinator coordinator = Coordinator.builder().store(store).invoker(invoker).build();
-             RecoveryScheduler recovery = RecoveryScheduler.start(coordinator, RECOVERY_INTERVAL,
-                     Coordinator.DEFAULT_RECOVERY_BATCH);
+             RecoveryScheduler recovery = RecoveryScheduler.start(coordinator, RECOVERY_INTERVAL);
              DtmClient dtm = DtmClient.embedded(coordinator)) {
             Map<Integer, Long> before = bank.balances();
             String gid = dtm.saga()

@@ -84,6 +84,10 @@ public final class Engine implements AutoCloseable {
         return store;
     }
 
+    public int recoveryBatch() {
+        return recoveryBatch;
+    }
+
     public Duration retryInterval() {
         return intervals.lease();
     }
