@@ -46,7 +46,7 @@ final class ConfigLoader {
 
     private static final Set<String> SUPPORTED = Set.of("HttpPort", "HTTPServer.Port", "HTTPServer.Address",
             "Store.Driver", "Store.DataDir", "RetryInterval", "TimeoutToFail", "RequestTimeout", "LogLevel",
-            "Log.Level");
+            "Log.Level", "HTTPServer.MaxBodyBytes");
     /** DTM's (and the seed manual's) other keys: accepted so existing files load, but not used yet. */
     private static final Set<String> NOT_YET = Set.of("Store.Host", "Store.Port", "Store.User", "Store.Password",
             "Store.Db", "Store.Database", "Store.Schema", "Store.MaxOpenConns", "Store.MaxIdleConns",
@@ -60,7 +60,8 @@ final class ConfigLoader {
             "HTTPServer.WriteTimeout");
     private static final Map<String, String> ENV = Map.of("HttpPort", "HTTP_PORT", "Store.Driver", "STORE_DRIVER",
             "Store.DataDir", "STORE_DATA_DIR", "RetryInterval", "RETRY_INTERVAL", "TimeoutToFail", "TIMEOUT_TO_FAIL",
-            "RequestTimeout", "REQUEST_TIMEOUT", "LogLevel", "LOG_LEVEL");
+            "RequestTimeout", "REQUEST_TIMEOUT", "LogLevel", "LOG_LEVEL",
+            "HTTPServer.MaxBodyBytes", "HTTP_SERVER_MAX_BODY_BYTES");
     private static final Set<String> UNSUPPORTED_DRIVERS = Set.of("redis", "mysql", "postgres", "sqlserver");
     private static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
 
@@ -74,6 +75,7 @@ final class ConfigLoader {
     private Duration timeoutToFail = ServerConfig.DEFAULT_TIMEOUT_TO_FAIL;
     private Duration requestTimeout = ServerConfig.DEFAULT_REQUEST_TIMEOUT;
     private String logLevel = ServerConfig.DEFAULT_LOG_LEVEL;
+    private int maxBodyBytes = DtmServer.DEFAULT_MAX_BODY_BYTES;
 
     private ConfigLoader(String source) {
         this.source = source;
@@ -112,6 +114,7 @@ final class ConfigLoader {
         c.timeoutToFail = timeoutToFail;
         c.requestTimeout = requestTimeout;
         c.logLevel = logLevel;
+        c.maxBodyBytes = maxBodyBytes;
         return c;
     }
 
@@ -186,6 +189,7 @@ final class ConfigLoader {
             case "TimeoutToFail" -> timeoutToFail = Duration.ofSeconds(number(where, s, 1, 31_536_000));
             case "RequestTimeout" -> requestTimeout = Duration.ofSeconds(number(where, s, 1, 3_600));
             case "LogLevel", "Log.Level" -> logLevel = logLevel(where, s);
+            case "HTTPServer.MaxBodyBytes" -> maxBodyBytes = (int) number(where, s, 1024, 256L << 20);
             default -> throw new IllegalStateException("unhandled supported key " + key);
         }
     }
@@ -241,7 +245,7 @@ final class ConfigLoader {
                     + " s) must not be shorter than RetryInterval (" + retryInterval.toSeconds() + " s)");
         }
         return new ServerConfig(port, host, driver, dataDir, retryInterval, timeoutToFail, requestTimeout,
-                logLevel);
+                logLevel, maxBodyBytes);
     }
 
     private String at(JsonLocation loc) {

@@ -56,7 +56,7 @@ final class DtmNode implements AutoCloseable {
             coordinator = Coordinator.builder().store(store).invoker(invoker).retryInterval(cfg.retryInterval())
                     .timeoutToFail(cfg.timeoutToFail()).requestTimeout(cfg.requestTimeout()).build();
             server = DtmServer.builder().coordinator(coordinator).host(cfg.host()).port(cfg.httpPort())
-                    .timeoutToFail(cfg.timeoutToFail()).build();
+                    .timeoutToFail(cfg.timeoutToFail()).maxBodyBytes(cfg.maxBodyBytes()).build();
             server.start();
             RecoveryScheduler scheduler = RecoveryScheduler.start(coordinator, RECOVERY_INTERVAL);
             return new DtmNode(store, invoker, coordinator, server, scheduler);

@@ -17,9 +17,10 @@ import java.util.Locale;
  * @param timeoutToFail  {@code TimeoutToFail}: timeout of prepared msg/tcc/xa/workflow transactions
  * @param requestTimeout {@code RequestTimeout}: timeout of each branch call
  * @param logLevel       {@code LogLevel} / {@code Log.Level}: debug, info, warn or error
+ * @param maxBodyBytes   {@code HTTPServer.MaxBodyBytes} (dtm4j's): larger request bodies get 413
  */
 record ServerConfig(int httpPort, String host, String storeDriver, Path dataDir, Duration retryInterval,
-                    Duration timeoutToFail, Duration requestTimeout, String logLevel) {
+                    Duration timeoutToFail, Duration requestTimeout, String logLevel, int maxBodyBytes) {
 
     static final int DEFAULT_HTTP_PORT = 36789;
     static final String DEFAULT_HOST = "0.0.0.0";
@@ -34,17 +35,18 @@ record ServerConfig(int httpPort, String host, String storeDriver, Path dataDir,
 
     static ServerConfig defaults() {
         return new ServerConfig(DEFAULT_HTTP_PORT, DEFAULT_HOST, DRIVER_SQLITE, DEFAULT_DATA_DIR,
-                DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT_TO_FAIL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_LOG_LEVEL);
+                DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT_TO_FAIL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_LOG_LEVEL,
+                DtmServer.DEFAULT_MAX_BODY_BYTES);
     }
 
     ServerConfig withHttpPort(int value) {
         return new ServerConfig(value, host, storeDriver, dataDir, retryInterval, timeoutToFail, requestTimeout,
-                logLevel);
+                logLevel, maxBodyBytes);
     }
 
     ServerConfig withLogLevel(String value) {
         return new ServerConfig(httpPort, host, storeDriver, dataDir, retryInterval, timeoutToFail, requestTimeout,
-                value.toLowerCase(Locale.ROOT));
+                value.toLowerCase(Locale.ROOT), maxBodyBytes);
     }
 
     /** One line for the start-up log; holds no secrets. */

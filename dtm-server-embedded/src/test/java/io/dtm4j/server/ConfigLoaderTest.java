@@ -58,9 +58,11 @@ class ConfigLoaderTest {
                 TimeoutToFail: 60
                 RequestTimeout: "5"
                 LogLevel: DEBUG
+                HTTPServer:
+                  MaxBodyBytes: 2048
                 """);
         assertThat(c).isEqualTo(new ServerConfig(8080, "0.0.0.0", "mem", Path.of("/var/lib/dtm"),
-                Duration.ofSeconds(12), Duration.ofSeconds(60), Duration.ofSeconds(5), "debug"));
+                Duration.ofSeconds(12), Duration.ofSeconds(60), Duration.ofSeconds(5), "debug", 2048));
     }
 
     @Test
