@@ -83,6 +83,16 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /**
+     * Starts or resumes a workflow: creates it in {@code prepared} when the gid is new, and returns the stored
+     * transaction with every recorded branch (its progress), whatever its status.
+     *
+     * @throws InvalidRequestException when the request is not a workflow
+     */
+    public TransactionView prepareWorkflow(TransRequest request) {
+        return engine.prepareWorkflow(request);
+    }
+
+    /**
      * Records a tcc, xa or workflow branch of a prepared transaction.
      *
      * @throws IllegalTransitionException when the transaction is missing or no longer prepared

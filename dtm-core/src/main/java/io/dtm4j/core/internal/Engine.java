@@ -184,6 +184,19 @@ public final class Engine implements AutoCloseable {
         return process(g, store.findBranches(g.gid()), g.options().waitResult(), true);
     }
 
+    /** See {@link io.dtm4j.core.Coordinator#prepareWorkflow}. */
+    public TransactionView prepareWorkflow(TransRequest req) {
+        if (req.transType() != TransType.WORKFLOW) {
+            throw new InvalidRequestException("gid=" + req.gid() + ": prepareWorkflow takes a workflow, not "
+                    + req.transType().wireName());
+        }
+        TransactionFactory.NewTransaction t = factory.build(req, GlobalStatus.PREPARED, clock.instant());
+        if (store.insert(t.global(), t.branches())) {
+            LOG.info("gid={}: prepared workflow", req.gid());
+        }
+        return query(req.gid()).orElseThrow(() -> new TransactionNotFoundException(req.gid()));
+    }
+
     /** See {@link io.dtm4j.core.Coordinator#registerBranch}. */
     public void registerBranch(BranchRegistration reg) {
         List<Branch> rows = factory.registered(reg, clock.instant());
