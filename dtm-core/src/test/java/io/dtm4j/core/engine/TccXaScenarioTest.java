@@ -44,6 +44,8 @@ class TccXaScenarioTest {
         assertThat(h.global("TccNormal").status()).isEqualTo(GlobalStatus.SUCCEED);
         assertThat(h.statuses("TccNormal")).containsExactly(PREPARED, SUCCEED, PREPARED, SUCCEED);
         assertThat(h.busi.urls()).containsExactly(BUSI + "/TransInConfirm", BUSI + "/TransOutConfirm");
+        // prepare, two registrations, submit, outcome with both confirms folded in (DTM: 7)
+        assertThat(h.store.writes()).isEqualTo(5);
     }
 
     @Test
