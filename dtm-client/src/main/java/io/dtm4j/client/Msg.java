@@ -1,7 +1,11 @@
 package io.dtm4j.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dtm4j.client.barrier.BarrierWork;
+import io.dtm4j.client.barrier.BranchBarrier;
+import io.dtm4j.core.BranchOp;
 import io.dtm4j.core.BranchOutcome;
+import io.dtm4j.core.BranchResult;
 import io.dtm4j.core.DtmException;
 import io.dtm4j.core.Gids;
 import io.dtm4j.core.TransRequest;
@@ -9,6 +13,8 @@ import io.dtm4j.core.TransType;
 import io.dtm4j.core.spi.BranchCall;
 import io.dtm4j.core.spi.BranchInvoker;
 
+import javax.sql.DataSource;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -211,6 +217,73 @@ public final class Msg {
         }
         submit();
         return gid;
+    }
+
+    /**
+     * {@link #doAndSubmit} with the local work in a database transaction behind the msg barrier (DTM's
+     * {@code DoAndSubmitDB}), on the default barrier table {@value BranchBarrier#DEFAULT_TABLE_NAME}: see
+     * {@link #doAndSubmitDb(String, DataSource, String, BarrierWork)}.
+     */
+    public <E extends Exception> String doAndSubmitDb(String queryPreparedUrl, DataSource dataSource,
+                                                      BarrierWork<E> work) throws E, SQLException {
+        return doAndSubmitDb(queryPreparedUrl, dataSource, BranchBarrier.DEFAULT_TABLE_NAME, work);
+    }
+
+    /**
+     * Prepares the message, runs {@code work} in a local transaction on {@code dataSource} together with the
+     * barrier row {@code (msg, gid, 00, msg, 01)}, then submits or aborts (DTM's {@code DoAndSubmitDB}):
+     * <ol>
+     *   <li>{@link #prepare}; if that fails the work does not run;</li>
+     *   <li>the work and the barrier row commit together → {@link #submit()};</li>
+     *   <li>the work throws {@link DtmFailureException}, or the back-check already marked the message rolled
+     *       back ({@link DtmDuplicatedException}) → nothing committed, {@link #abort()}, rethrow;</li>
+     *   <li>anything else (the commit may or may not have happened) → back-check on the database itself with
+     *       {@link BranchBarrier#queryPrepared(DataSource)}: committed → submit, not committed → abort (and a
+     *       late commit is now refused); if the database cannot answer, the message stays prepared for the
+     *       coordinator's back-check; rethrow.</li>
+     * </ol>
+     * The back-check URL must answer with {@link BranchBarrier#queryPrepared(DataSource)} on the same table. A
+     * submit or abort that fails after the work threw is attached to its exception as suppressed.
+     *
+     * @param barrierTable the barrier table, {@code [schema.]table}
+     * @return the gid
+     * @throws E                     whatever the work threw
+     * @throws SQLException          from the barrier's statements or the commit
+     * @throws DtmFailureException   prepare or submit refused, or the work threw it
+     * @throws DtmTransportException the server did not answer (HTTP mode)
+     * @throws IllegalArgumentException when the table name is not a safe identifier
+     */
+    public <E extends Exception> String doAndSubmitDb(String queryPreparedUrl, DataSource dataSource,
+                                                      String barrierTable, BarrierWork<E> work)
+            throws E, SQLException {
+        Objects.requireNonNull(dataSource, "dataSource");
+        Objects.requireNonNull(work, "work");
+        BranchBarrier barrier = BranchBarrier.builder().transType(TransType.MSG).gid(gid)
+                .branchId(BACK_CHECK_BRANCH_ID).op(BranchOp.MSG).tableName(barrierTable).build();
+        prepare(queryPreparedUrl);
+        try {
+            barrier.call(dataSource, work);
+        } catch (DtmFailureException e) {
+            settle(e, false);
+            throw e;
+        } catch (Exception e) {
+            backCheckDb(e, barrier, dataSource);
+            throw e;
+        }
+        submit();
+        return gid;
+    }
+
+    /** The local transaction ended in doubt: read the barrier table, as the back-check would, and act on it. */
+    private void backCheckDb(Exception cause, BranchBarrier barrier, DataSource dataSource) {
+        BranchResult committed;
+        try {
+            committed = barrier.queryPrepared(dataSource);
+        } catch (SQLException | RuntimeException e) {
+            cause.addSuppressed(e);
+            return;
+        }
+        settle(cause, committed == BranchResult.SUCCESS);
     }
 
     /** The local work ended in doubt: ask the back-check, as the coordinator would, and act on its answer. */
