@@ -1,6 +1,8 @@
 package io.dtm4j.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dtm4j.client.workflow.Workflows;
+import io.dtm4j.core.BranchRegistration;
 import io.dtm4j.core.Coordinator;
 import io.dtm4j.core.Gids;
 import io.dtm4j.core.spi.BranchInvoker;
@@ -36,6 +38,7 @@ public final class DtmClient implements AutoCloseable {
     private final BranchInvoker branchInvoker;
     private final OkHttpBranchInvoker ownedInvoker;
     private final Duration timeout;
+    private final WorkflowRegistry workflows;
 
     private DtmClient(Builder b) {
         this.mapper = b.objectMapper != null ? b.objectMapper : new ObjectMapper();
@@ -50,6 +53,7 @@ public final class DtmClient implements AutoCloseable {
             this.branchInvoker = own;
             this.ownedInvoker = own;
         }
+        this.workflows = new WorkflowRegistry(transport, mapper, timeout, b.workflowResumeUrl);
     }
 
     /**
@@ -114,9 +118,103 @@ public final class DtmClient implements AutoCloseable {
         return new Msg(transport, mapper, branchInvoker, timeout, gid);
     }
 
+    /** Sets up a TCC global transaction with a new random gid, made here like {@link #saga()}'s. */
+    public TccTransaction tcc() {
+        return tcc(Gids.newGid());
+    }
+
+    /**
+     * Sets up a TCC global transaction with the given gid (1 to 128 characters of {@code A-Z a-z 0-9 _ - . : @});
+     * set its options, then {@link TccTransaction#execute} it. Its try calls go through this client's branch
+     * invoker.
+     *
+     * @throws io.dtm4j.core.InvalidRequestException when the gid is not valid
+     */
+    public TccTransaction tcc(String gid) {
+        return new TccTransaction(transport, mapper, branchInvoker, timeout, gid);
+    }
+
+    /**
+     * Runs a TCC global transaction with a new random gid and default options; see {@link TccTransaction#execute}.
+     *
+     * @return what the body returned
+     * @throws E whatever the body threw, after the transaction was aborted
+     */
+    public <R, E extends Exception> R tcc(TccBody<R, E> body) throws E {
+        return tcc().execute(body);
+    }
+
+    /**
+     * Runs a TCC global transaction with the given gid and default options; see {@link TccTransaction#execute}.
+     *
+     * @return what the body returned
+     * @throws E whatever the body threw, after the transaction was aborted
+     */
+    public <R, E extends Exception> R tcc(String gid, TccBody<R, E> body) throws E {
+        return tcc(gid).execute(body);
+    }
+
+    /** Sets up an XA global transaction with a new random gid, made here like {@link #saga()}'s. */
+    public XaTransaction xa() {
+        return xa(Gids.newGid());
+    }
+
+    /**
+     * Sets up an XA global transaction with the given gid (1 to 128 characters of {@code A-Z a-z 0-9 _ - . : @});
+     * set its options, then {@link XaTransaction#execute} it. Its action calls go through this client's branch
+     * invoker.
+     *
+     * @throws io.dtm4j.core.InvalidRequestException when the gid is not valid
+     */
+    public XaTransaction xa(String gid) {
+        return new XaTransaction(transport, mapper, branchInvoker, timeout, gid);
+    }
+
+    /**
+     * Runs an XA global transaction with a new random gid and default options; see {@link XaTransaction#execute}.
+     *
+     * @return what the body returned
+     * @throws E whatever the body threw, after the transaction was aborted
+     */
+    public <R, E extends Exception> R xa(XaBody<R, E> body) throws E {
+        return xa().execute(body);
+    }
+
+    /**
+     * Runs an XA global transaction with the given gid and default options; see {@link XaTransaction#execute}.
+     *
+     * @return what the body returned
+     * @throws E whatever the body threw, after the transaction was aborted
+     */
+    public <R, E extends Exception> R xa(String gid, XaBody<R, E> body) throws E {
+        return xa(gid).execute(body);
+    }
+
+    /**
+     * Registers a branch of a prepared tcc, xa or workflow transaction ({@code POST /registerBranch}). Branch-side
+     * helpers call it, e.g. {@link io.dtm4j.client.xa.XaBranch} after its local XA transaction did its work.
+     *
+     * @throws DtmFailureException   the transaction is missing or no longer prepared, or the branch is already
+     *                               registered
+     * @throws DtmServerException    another coordinator error
+     * @throws DtmTransportException the server did not answer (HTTP mode)
+     */
+    public void registerBranch(BranchRegistration registration) {
+        transport.registerBranch(Objects.requireNonNull(registration, "registration"));
+    }
+
+    /**
+     * Returns this client's workflows: register them at start-up, then execute and resume them. Their steps'
+     * HTTP calls use this client's timeout; the coordinator resumes them at {@link Builder#workflowResumeUrl}.
+     */
+    public Workflows workflows() {
+        return workflows;
+    }
+
     /** Releases the HTTP connections and threads this client owns. Idempotent. */
     @Override
     public void close() {
+        workflows.close();
         transport.close();
         if (ownedInvoker != null) {
             ownedInvoker.close();
@@ -135,6 +233,7 @@ public final class DtmClient implements AutoCloseable {
         private Duration timeout = DEFAULT_TIMEOUT;
         private ObjectMapper objectMapper;
         private BranchInvoker branchInvoker;
+        private String workflowResumeUrl = "";
 
         private Builder() {
         }
@@ -172,10 +271,22 @@ public final class DtmClient implements AutoCloseable {
 
         /**
          * Calls business services from the client itself: the back-check of {@link Msg#doAndSubmit} when the
-         * local work ended in doubt. Default an {@link OkHttpBranchInvoker} owned (and closed) by the client.
+         * local work ended in doubt, and the try of each {@link Tcc#callBranch}. Default an {@link OkHttpBranchInvoker} owned (and closed) by the client.
          */
         public Builder branchInvoker(BranchInvoker value) {
             this.branchInvoker = Objects.requireNonNull(value, "branchInvoker");
+            return this;
+        }
+
+        /**
+         * The URL of this service's workflow resume endpoint, which hands its calls to
+         * {@link Workflows#resume}: the coordinator calls it to finish a workflow whose run stopped (DTM's
+         * {@code InitHTTP} callback). Required to execute workflows; no default.
+         *
+         * @throws IllegalArgumentException when it is not an http(s) URL
+         */
+        public Builder workflowResumeUrl(String value) {
+            this.workflowResumeUrl = Urls.requiredUrl("workflowResumeUrl", value);
             return this;
         }
 

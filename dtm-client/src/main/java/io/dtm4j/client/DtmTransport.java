@@ -2,6 +2,7 @@ package io.dtm4j.client;
 
 import io.dtm4j.core.BranchRegistration;
 import io.dtm4j.core.TransRequest;
+import io.dtm4j.core.TransactionView;
 
 /**
  * How the SDK reaches a coordinator: over HTTP ({@link HttpTransport}) or in-process
@@ -25,6 +26,9 @@ interface DtmTransport extends AutoCloseable {
 
     /** Registers a tcc/xa/workflow branch of a prepared transaction. */
     void registerBranch(BranchRegistration registration);
+
+    /** Creates the workflow in {@code prepared} when new; returns it with its recorded progress, in any status. */
+    TransactionView prepareWorkflow(TransRequest request);
 
     /** Names where requests go, for messages: a URL or "embedded coordinator". */
     String describe();

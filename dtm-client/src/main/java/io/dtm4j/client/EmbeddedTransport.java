@@ -10,6 +10,7 @@ import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.TransOutcome;
 import io.dtm4j.core.TransRequest;
 import io.dtm4j.core.TransactionNotFoundException;
+import io.dtm4j.core.TransactionView;
 
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -53,6 +54,16 @@ final class EmbeddedTransport implements DtmTransport {
             coordinator.registerBranch(registration);
             return null;
         });
+    }
+
+    @Override
+    public TransactionView prepareWorkflow(TransRequest request) {
+        TransactionView[] view = new TransactionView[1];
+        check("prepareWorkflow", request.gid(), () -> {
+            view[0] = coordinator.prepareWorkflow(request);
+            return null;
+        });
+        return view[0];
     }
 
     @Override

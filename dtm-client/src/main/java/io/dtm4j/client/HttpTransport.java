@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dtm4j.client.wire.DtmJson;
 import io.dtm4j.core.BranchRegistration;
+import io.dtm4j.core.InvalidRequestException;
 import io.dtm4j.core.TransRequest;
+import io.dtm4j.core.TransactionView;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -14,13 +16,15 @@ import okhttp3.Response;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
  * A {@link DtmTransport} to a DTM server over HTTP (OkHttp): {@code GET <base>/newGid},
- * {@code POST <base>/prepare|submit|abort|registerBranch} with the body of {@link DtmJson}. Replies are
- * judged as DTM's Go SDK does: success only for status 200 whose body does not contain {@code FAILURE};
+ * {@code POST <base>/prepare|submit|abort|registerBranch|prepareWorkflow} with the body of {@link DtmJson}.
+ * Replies are judged as DTM's Go SDK does: success only for status 200 whose body does not contain {@code FAILURE}
+ * (prepareWorkflow, whose reply echoes a rollback reason: status 200 alone);
  * then 409 (or a 200 with FAILURE) → {@link DtmFailureException}, 425 → {@link DtmOngoingException},
  * anything else → {@link DtmServerException}; no answer → {@link DtmTransportException}. Thread-safe.
  */
@@ -104,6 +108,24 @@ final class HttpTransport implements DtmTransport {
     @Override
     public void registerBranch(BranchRegistration registration) {
         post("registerBranch", registration.gid(), DtmJson.renderBranchRegistration(registration));
+    }
+
+    @Override
+    public TransactionView prepareWorkflow(TransRequest request) {
+        String url = baseUrl + "/prepareWorkflow";
+        Request http = new Request.Builder().url(url)
+                .post(RequestBody.create(DtmJson.renderTransRequest(request), JSON)).build();
+        Reply reply = execute(request.gid(), http);
+        // The reply carries the rollback reason, which may well contain FAILURE: judged by its status alone.
+        if (reply.code() != 200) {
+            judge("prepareWorkflow", request.gid(), url, reply);
+        }
+        try {
+            return DtmJson.parseWorkflowProgress(reply.body().getBytes(StandardCharsets.UTF_8));
+        } catch (InvalidRequestException e) {
+            throw new DtmServerException(reply.code(), prefix(request.gid()) + "prepareWorkflow: the reply of " + url
+                    + " is not DTM's: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -68,6 +68,7 @@ final class ApiHandler implements HttpHandler {
         post("registerBranch", (b, q) -> r.registerBranch(b));
         post("registerTccBranch", (b, q) -> r.registerBranch(b));
         post("registerXaBranch", (b, q) -> r.registerBranch(b));
+        post("prepareWorkflow", (b, q) -> r.prepareWorkflow(b));
         get("query", (b, q) -> r.query(q));
         get("all", (b, q) -> r.all(q));
         get("resetCronTime", (b, q) -> r.resetCronTime(q));

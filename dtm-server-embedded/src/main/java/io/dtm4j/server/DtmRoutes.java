@@ -78,6 +78,12 @@ final class DtmRoutes {
         return ApiReply.success();
     }
 
+    /** Creates the workflow when new; answers it with its recorded progress, whatever its status (spec 1.4). */
+    ApiReply prepareWorkflow(byte[] body) {
+        TransactionView view = coordinator.prepareWorkflow(DtmJson.parseTransRequest(body));
+        return ApiReply.ok(DtmJson.renderWorkflowProgress(view));
+    }
+
     ApiReply query(QueryParams q) {
         return ApiReply.ok(DtmJson.renderQuery(coordinator.query(q.gid())));
     }

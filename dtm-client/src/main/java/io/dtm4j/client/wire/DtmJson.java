@@ -86,6 +86,24 @@ public final class DtmJson {
         return TransactionJson.renderQuery(Objects.requireNonNull(view, "view"));
     }
 
+    /**
+     * Renders a prepareWorkflow reply: {@code {"transaction":{...},"progresses":[...]}}, the transaction and
+     * its recorded branches with the query reply's fields; {@code bin_data} is base64 and {@code result} is
+     * the stored text as it is (the base64 the client submitted).
+     */
+    public static byte[] renderWorkflowProgress(TransactionView view) {
+        return TransactionJson.renderWorkflowProgress(Objects.requireNonNull(view, "view"));
+    }
+
+    /**
+     * Parses a prepareWorkflow reply (ours or DTM's) into the transaction and its progresses.
+     *
+     * @throws InvalidRequestException when the reply is not DTM prepareWorkflow JSON
+     */
+    public static TransactionView parseWorkflowProgress(byte[] body) {
+        return TransactionJson.parseWorkflowProgress(body);
+    }
+
     /** Renders a list reply: {@code {"transactions":[...],"next_position":"..."}}. */
     public static byte[] renderPage(TransactionPage page) {
         return TransactionJson.renderPage(Objects.requireNonNull(page, "page"));

@@ -55,6 +55,21 @@ final class TransactionJson {
         });
     }
 
+    /** The prepareWorkflow reply: the query reply with {@code progresses} for {@code branches} (spec 1.4). */
+    static byte[] renderWorkflowProgress(TransactionView view) {
+        return Json.write(g -> {
+            g.writeStartObject();
+            g.writeFieldName("transaction");
+            writeGlobal(g, view.global());
+            g.writeArrayFieldStart("progresses");
+            for (Branch b : view.branches()) {
+                writeBranch(g, b);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+    }
+
     static byte[] renderPage(TransactionPage page) {
         return Json.write(g -> {
             g.writeStartObject();
@@ -145,6 +160,23 @@ final class TransactionJson {
             }
         }
         return Optional.of(new TransactionView(global, branches));
+    }
+
+    static TransactionView parseWorkflowProgress(byte[] body) {
+        JsonNode root = Json.readObject(body, "the prepareWorkflow reply");
+        JsonNode t = root.get("transaction");
+        if (t == null || t.isNull()) {
+            throw new InvalidRequestException("the prepareWorkflow reply has no transaction");
+        }
+        GlobalTransaction global = parseGlobal(t);
+        List<Branch> progresses = new ArrayList<>();
+        JsonNode ps = root.get("progresses");
+        if (ps != null && ps.isArray()) {
+            for (JsonNode p : ps) {
+                progresses.add(parseBranch(p, global.gid()));
+            }
+        }
+        return new TransactionView(global, progresses);
     }
 
     static TransactionPage parsePage(byte[] body) {
