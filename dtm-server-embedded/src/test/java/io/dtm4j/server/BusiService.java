@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.dtm4j.client.DtmClient;
+import io.dtm4j.client.DtmFailureException;
+import io.dtm4j.client.DtmOngoingException;
+import io.dtm4j.client.Tcc;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,7 +43,9 @@ import java.util.function.Predicate;
  * {@code TransOutRevert}, {@code TransInConfirm}, {@code TransOutConfirm}; the old-style {@code ...Old}
  * variants that answer 200 {@code {"dtm_result":<result>}}; {@code QueryPrepared} (the msg back-check);
  * {@code TransOutHeaderYes} (500 unless header {@code test_header} is present) and {@code TransOutHeaderNo}
- * (500 if it is present).
+ * (500 if it is present); {@code TransInTccNested} (a TCC try that registers and tries sub-branch
+ * TransIn/TransInConfirm/TransInRevert of the same transaction through the SDK, on the server named by its
+ * {@code dtm} query parameter).
  *
  * <p>The result of a call is the first non-empty of: the one-shot switch of its business op
  * ({@link #setOnce}, {@link #setTimes}; an {@code ...Old} route shares the switch of its plain route, as in
@@ -265,6 +271,10 @@ final class BusiService implements AutoCloseable {
 
     private void answer(HttpExchange ex, BusiRequest req, String op) throws IOException {
         String endpoint = req.endpoint();
+        if (endpoint.equals("TransInTccNested")) {
+            tccNested(ex, req);
+            return;
+        }
         if (endpoint.equals("TransOutHeaderNo")) {
             if (req.header("test_header") != null) {
                 reply(ex, 500, "{\"message\":\"test_header found in TransOutHeaderNo\"}");
@@ -292,6 +302,23 @@ final class BusiService implements AutoCloseable {
             case "ONGOING" -> reply(ex, 425, "{\"dtm_result\":\"ONGOING\",\"message\":\"ONGOING\"}");
             case "ERROR" -> reply(ex, 500, "{\"message\":\"ERROR from user\"}");
             default -> reply(ex, 200, "{\"dtm_result\":\"SUCCESS\"}");
+        }
+    }
+
+    /** DTM's TransInTccNested: {@code TccFromQuery}, then {@code CallBranch} of TransIn with the request's amount. */
+    private void tccNested(HttpExchange ex, BusiRequest req) throws IOException {
+        try (DtmClient dtm = DtmClient.http(req.query().getOrDefault("dtm", ""))) {
+            int amount = JSON.readTree(req.body()).path("amount").asInt();
+            String body = Tcc.fromBranch(dtm, req.query()).callBranch(GoTrans.transReq(amount, "", ""),
+                    url() + "/TransIn", url() + "/TransInConfirm", url() + "/TransInRevert").body();
+            reply(ex, 200, body);
+        } catch (DtmFailureException e) {
+            reply(ex, 409, JSON.createObjectNode().put("dtm_result", "FAILURE").put("message", e.getMessage())
+                    .toString());
+        } catch (DtmOngoingException e) {
+            reply(ex, 425, "{\"dtm_result\":\"ONGOING\",\"message\":\"ONGOING\"}");
+        } catch (RuntimeException e) {
+            reply(ex, 500, JSON.createObjectNode().put("message", String.valueOf(e.getMessage())).toString());
         }
     }
 
@@ -351,6 +378,7 @@ final class BusiService implements AutoCloseable {
         m.put("QueryPrepared", "QueryPrepared");
         m.put("TransOutHeaderYes", "TransOut");
         m.put("TransOutHeaderNo", "TransOutHeaderNo");
+        m.put("TransInTccNested", "TransInTccNested");
         return Map.copyOf(m);
     }
 

@@ -129,7 +129,6 @@ class DtmServerBadInputTest {
         assertError(f.get("/api/dtmsvr/nope"), 404, "no route GET /api/dtmsvr/nope");
         assertError(f.post("/", "{}"), 404, "no route POST /");
         assertError(f.get("/api/dtmsvr/submit/extra"), 404);
-        assertError(f.get("/api/dtmsvr/prepareWorkflow"), 404);
     }
 
     @Test

@@ -51,6 +51,11 @@ final class GoTrans {
         return new GoTrans(gid, "msg");
     }
 
+    /** The TransBase of {@code dtmcli.TccGlobalTransaction2(dtm, gid, custom, fn)}: prepare, submit and abort body. */
+    static GoTrans tcc(String gid) {
+        return new GoTrans(gid, "tcc");
+    }
+
     /**
      * The busi payload {@code busi.TransReq} as Go marshals it:
      * {@code {"amount":30,"trans_in_result":"","trans_out_Result":"","store":""}}.
