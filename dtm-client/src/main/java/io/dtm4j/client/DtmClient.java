@@ -271,7 +271,8 @@ public final class DtmClient implements AutoCloseable {
 
         /**
          * Calls business services from the client itself: the back-check of {@link Msg#doAndSubmit} when the
-         * local work ended in doubt, and the try of each {@link Tcc#callBranch}. Default an {@link OkHttpBranchInvoker} owned (and closed) by the client.
+         * local work ended in doubt, the try of each {@link Tcc#callBranch} and the action of each
+         * {@link Xa#callBranch}. Default an {@link OkHttpBranchInvoker} owned (and closed) by the client.
          */
         public Builder branchInvoker(BranchInvoker value) {
             this.branchInvoker = Objects.requireNonNull(value, "branchInvoker");

@@ -193,7 +193,7 @@ public final class Msg {
      * </ol>
      * A submit or abort that fails after the local work threw is attached to its exception as suppressed.
      * For the back-check to be right, the local work must record its commit where the back-check finds it
-     * (the DB barrier does that; see {@code doAndSubmitDb}, to come).
+     * (the DB barrier does that: see {@link #doAndSubmitDb(String, DataSource, BarrierWork)}).
      *
      * @return the gid
      * @throws E                     whatever the local work threw

@@ -1,20 +1,15 @@
 package io.dtm4j.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dtm4j.core.BranchOutcome;
 import io.dtm4j.core.BranchRegistration;
-import io.dtm4j.core.BranchResult;
 import io.dtm4j.core.TransType;
 import io.dtm4j.core.spi.BranchCall;
 import io.dtm4j.core.spi.BranchInvoker;
-import okhttp3.HttpUrl;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The try phase of a TCC global transaction: {@link #callBranch} registers a branch (its confirm and cancel)
@@ -31,11 +26,6 @@ import java.util.regex.Pattern;
 public final class Tcc {
     /** Op of the try call, as DTM sends it. */
     static final String TRY_OP = "try";
-    /** Most branches per level (DTM's branch-id generator). */
-    static final int MAX_BRANCHES = 99;
-    /** A parent branch id must be shorter than this (DTM's branch-id generator). */
-    static final int MAX_PARENT_ID_CHARS = 20;
-    private static final Pattern HTTP_STATUS = Pattern.compile("^HTTP (\\d{3})\\b");
 
     private final DtmTransport transport;
     private final ObjectMapper mapper;
@@ -45,21 +35,7 @@ public final class Tcc {
     private final String dtmUrl;
     private final Map<String, String> headers;
     private final Duration tryTimeout;
-    private int lastBranch;
-
-    /**
-     * What a try answered: its result (always SUCCESS, since any other result is thrown) and its response
-     * body, trimmed and cut to {@link BranchOutcome#MAX_DETAIL_CHARS} characters.
-     *
-     * @param result the try's result
-     * @param body   the response body
-     */
-    public record TryResponse(BranchResult result, String body) {
-        public TryResponse {
-            Objects.requireNonNull(result, "result");
-            body = body == null ? "" : body;
-        }
-    }
+    private final ClientBranchCalls.Ids ids;
 
     Tcc(DtmTransport transport, ObjectMapper mapper, BranchInvoker invoker, String gid, String parentBranchId,
         String dtmUrl, Map<String, String> headers, Duration tryTimeout) {
@@ -71,6 +47,7 @@ public final class Tcc {
         this.dtmUrl = dtmUrl;
         this.headers = Map.copyOf(headers);
         this.tryTimeout = tryTimeout;
+        this.ids = new ClientBranchCalls.Ids(gid, parentBranchId);
     }
 
     /**
@@ -90,7 +67,8 @@ public final class Tcc {
         String branchId = queryParams.getOrDefault("branch_id", "");
         String type = queryParams.getOrDefault("trans_type", "");
         if (gid.isEmpty() || branchId.isEmpty()) {
-            throw new IllegalArgumentException("Tcc.fromBranch: the query has no " + (gid.isEmpty() ? "gid" : "branch_id")
+            throw new IllegalArgumentException("Tcc.fromBranch: the query has no "
+                    + (gid.isEmpty() ? "gid" : "branch_id")
                     + " (gid=" + gid + ", branch_id=" + branchId + "); pass the query parameters of a TCC try call");
         }
         if (!type.isEmpty() && !type.equals(TransType.TCC.wireName())) {
@@ -126,7 +104,8 @@ public final class Tcc {
      * @param tryUrl     the try op, an http(s) URL
      * @param confirmUrl the confirm op; empty for none
      * @param cancelUrl  the cancel op; empty for none
-     * @return the try's answer
+     * @return the try's response body, trimmed and cut to {@link io.dtm4j.core.BranchOutcome#MAX_DETAIL_CHARS}
+     *         characters
      * @throws DtmFailureException   registration refused (e.g. the transaction is no longer prepared), or the
      *                               try answered FAILURE (409, or a 200 whose body contains FAILURE)
      * @throws DtmOngoingException   the try answered ONGOING (425, or a body containing ONGOING)
@@ -134,66 +113,20 @@ public final class Tcc {
      * @throws DtmTransportException the try (or the DTM server) did not answer
      * @throws IllegalStateException more than 99 branches at this level, or nesting too deep
      */
-    public TryResponse callBranch(Object payload, String tryUrl, String confirmUrl, String cancelUrl) {
+    public String callBranch(Object payload, String tryUrl, String confirmUrl, String cancelUrl) {
         String tryTarget = Urls.requiredUrl("tryUrl", tryUrl);
         String confirm = Urls.branchUrl("confirmUrl", confirmUrl);
         String cancel = Urls.branchUrl("cancelUrl", cancelUrl);
         byte[] body = Payloads.toBytes(payload, mapper);
-        String branchId = nextBranchId();
+        String branchId = ids.next();
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("confirm", confirm);
         fields.put("cancel", cancel);
         transport.registerBranch(new BranchRegistration(gid, TransType.TCC, branchId, body, fields));
-        BranchCall call = new BranchCall(gid, TransType.TCC, branchId, TRY_OP, withDtm(tryTarget), body, "http",
-                headers, tryTimeout);
-        BranchOutcome outcome = invoker.invoke(call);
-        return judge(branchId, tryTarget, outcome);
-    }
-
-    /** The next sub-branch id: parent id + 2 digits. */
-    private synchronized String nextBranchId() {
-        if (lastBranch >= MAX_BRANCHES) {
-            throw new IllegalStateException("gid=" + gid + ": more than " + MAX_BRANCHES + " branches under '"
-                    + parentBranchId + "'");
-        }
-        if (parentBranchId.length() >= MAX_PARENT_ID_CHARS) {
-            throw new IllegalStateException("gid=" + gid + ": branch id '" + parentBranchId + "' is "
-                    + MAX_PARENT_ID_CHARS + " characters or more; nesting is too deep");
-        }
-        lastBranch++;
-        return parentBranchId + String.format("%02d", lastBranch);
-    }
-
-    /** Adds the {@code dtm} query parameter (the server prefix) as DTM's Go SDK does, for nested TCC. */
-    private String withDtm(String url) {
-        if (dtmUrl.isEmpty()) {
-            return url;
-        }
-        HttpUrl parsed = HttpUrl.parse(url);
-        if (parsed == null) {
-            throw new IllegalArgumentException("tryUrl '" + url + "' is not a valid URL");
-        }
-        return parsed.newBuilder().addQueryParameter("dtm", dtmUrl).build().toString();
-    }
-
-    /** Spec section 9 for a try called by the client: FAILURE, ONGOING and errors are thrown. */
-    private TryResponse judge(String branchId, String url, BranchOutcome outcome) {
-        String where = "gid=" + gid + " branch=" + branchId + " op=" + TRY_OP + ": ";
-        String detail = outcome.detail().isEmpty() ? "" : ": " + outcome.detail();
-        switch (outcome.result()) {
-            case SUCCESS -> {
-                return new TryResponse(BranchResult.SUCCESS, outcome.detail());
-            }
-            case FAILURE -> throw new DtmFailureException(where + url + " answered FAILURE" + detail);
-            case ONGOING -> throw new DtmOngoingException(where + url + " answered ONGOING" + detail);
-            default -> {
-                Matcher m = HTTP_STATUS.matcher(outcome.detail());
-                if (m.find()) {
-                    throw new DtmServerException(Integer.parseInt(m.group(1)), where + url + " failed" + detail);
-                }
-                throw new DtmTransportException(url, where + url + " failed" + detail, null);
-            }
-        }
+        BranchCall call = new BranchCall(gid, TransType.TCC, branchId, TRY_OP,
+                ClientBranchCalls.withQuery("tryUrl", tryTarget, Map.of("dtm", dtmUrl)), body, "http", headers,
+                tryTimeout);
+        return ClientBranchCalls.judge(gid, branchId, TRY_OP, tryTarget, invoker.invoke(call));
     }
 
     @Override

@@ -5,12 +5,10 @@ import io.dtm4j.core.BranchOutcome;
 import io.dtm4j.core.TransType;
 import io.dtm4j.core.spi.BranchCall;
 import io.dtm4j.core.spi.BranchInvoker;
-import okhttp3.HttpUrl;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Phase one of an XA global transaction: {@link #callBranch} calls a branch's action, which runs its local XA
@@ -24,9 +22,6 @@ import java.util.regex.Pattern;
 public final class Xa {
     /** Op of the action call, as DTM sends it. */
     static final String ACTION_OP = "action";
-    /** Most branches of one transaction (DTM's branch-id generator). */
-    static final int MAX_BRANCHES = 99;
-    private static final Pattern HTTP_STATUS = Pattern.compile("^HTTP (\\d{3})\\b");
 
     private final ObjectMapper mapper;
     private final BranchInvoker invoker;
@@ -34,7 +29,7 @@ public final class Xa {
     private final String dtmUrl;
     private final Map<String, String> headers;
     private final Duration actionTimeout;
-    private int lastBranch;
+    private final ClientBranchCalls.Ids ids;
 
     Xa(ObjectMapper mapper, BranchInvoker invoker, String gid, String dtmUrl, Map<String, String> headers,
        Duration actionTimeout) {
@@ -44,6 +39,7 @@ public final class Xa {
         this.dtmUrl = dtmUrl;
         this.headers = Map.copyOf(headers);
         this.actionTimeout = actionTimeout;
+        this.ids = new ClientBranchCalls.Ids(gid, "");
     }
 
     /** Returns the global id. */
@@ -71,52 +67,13 @@ public final class Xa {
     public String callBranch(Object payload, String url) {
         String target = Urls.requiredUrl("url", url);
         byte[] body = Payloads.toBytes(payload, mapper);
-        String branchId = nextBranchId();
-        BranchCall call = new BranchCall(gid, TransType.XA, branchId, ACTION_OP, withPhaseTwo(target), body, "http",
-                headers, actionTimeout);
-        return judge(branchId, target, invoker.invoke(call));
-    }
-
-    /** The next branch id: 2 digits. */
-    private synchronized String nextBranchId() {
-        if (lastBranch >= MAX_BRANCHES) {
-            throw new IllegalStateException("gid=" + gid + ": more than " + MAX_BRANCHES + " XA branches");
-        }
-        lastBranch++;
-        return String.format("%02d", lastBranch);
-    }
-
-    /** Adds {@code dtm} (the server prefix, HTTP mode only) and {@code phase2_url} as DTM's Go SDK does. */
-    private String withPhaseTwo(String url) {
-        HttpUrl parsed = HttpUrl.parse(url);
-        if (parsed == null) {
-            throw new IllegalArgumentException("url '" + url + "' is not a valid URL");
-        }
-        HttpUrl.Builder b = parsed.newBuilder();
-        if (!dtmUrl.isEmpty()) {
-            b.addQueryParameter("dtm", dtmUrl);
-        }
-        return b.addQueryParameter("phase2_url", url).build().toString();
-    }
-
-    /** Spec section 9 for an action called by the client: FAILURE, ONGOING and errors are thrown. */
-    private String judge(String branchId, String url, BranchOutcome outcome) {
-        String where = "gid=" + gid + " branch=" + branchId + " op=" + ACTION_OP + ": ";
-        String detail = outcome.detail().isEmpty() ? "" : ": " + outcome.detail();
-        switch (outcome.result()) {
-            case SUCCESS -> {
-                return outcome.detail();
-            }
-            case FAILURE -> throw new DtmFailureException(where + url + " answered FAILURE" + detail);
-            case ONGOING -> throw new DtmOngoingException(where + url + " answered ONGOING" + detail);
-            default -> {
-                Matcher m = HTTP_STATUS.matcher(outcome.detail());
-                if (m.find()) {
-                    throw new DtmServerException(Integer.parseInt(m.group(1)), where + url + " failed" + detail);
-                }
-                throw new DtmTransportException(url, where + url + " failed" + detail, null);
-            }
-        }
+        String branchId = ids.next();
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("dtm", dtmUrl);
+        query.put("phase2_url", target);
+        BranchCall call = new BranchCall(gid, TransType.XA, branchId, ACTION_OP,
+                ClientBranchCalls.withQuery("url", target, query), body, "http", headers, actionTimeout);
+        return ClientBranchCalls.judge(gid, branchId, ACTION_OP, target, invoker.invoke(call));
     }
 
     @Override

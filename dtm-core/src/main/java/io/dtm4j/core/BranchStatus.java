@@ -33,6 +33,7 @@ public enum BranchStatus {
                 }
             }
         }
-        throw new InvalidRequestException("unknown branch status '" + name + "' (expected prepared, succeed or failed)");
+        throw new InvalidRequestException("unknown branch status '" + name
+                + "' (expected prepared, succeed or failed)");
     }
 }

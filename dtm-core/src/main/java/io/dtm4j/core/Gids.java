@@ -39,10 +39,12 @@ public final class Gids {
      */
     public static String requireValid(String gid) {
         if (gid == null || gid.isEmpty()) {
-            throw new InvalidRequestException("gid is required (1-" + MAX_LENGTH + " characters of A-Z a-z 0-9 _ - . : @)");
+            throw new InvalidRequestException("gid is required (1-" + MAX_LENGTH
+                    + " characters of A-Z a-z 0-9 _ - . : @)");
         }
         if (gid.length() > MAX_LENGTH) {
-            throw new InvalidRequestException("gid is " + gid.length() + " characters long; the limit is " + MAX_LENGTH);
+            throw new InvalidRequestException("gid is " + gid.length() + " characters long; the limit is "
+                    + MAX_LENGTH);
         }
         if (!SAFE.matcher(gid).matches()) {
             throw new InvalidRequestException("gid contains characters outside A-Z a-z 0-9 _ - . : @");

@@ -35,6 +35,7 @@ public enum TransType {
                 }
             }
         }
-        throw new InvalidRequestException("unknown trans_type '" + name + "' (expected saga, msg, tcc, xa or workflow)");
+        throw new InvalidRequestException("unknown trans_type '" + name
+                + "' (expected saga, msg, tcc, xa or workflow)");
     }
 }

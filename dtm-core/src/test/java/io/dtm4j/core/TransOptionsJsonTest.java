@@ -34,7 +34,8 @@ class TransOptionsJsonTest {
 
     @Test
     void jsonWrittenByDtmIsRead() {
-        TransOptions o = TransOptions.fromDtmJson("{ \"wait_result\": true, \"timeout_to_fail\": 30, \"retry_count\": 2,"
+        TransOptions o = TransOptions.fromDtmJson("{ \"wait_result\": true, \"timeout_to_fail\": 30,"
+                + " \"retry_count\": 2,"
                 + " \"branch_headers\": {\"X-A\": \"\\u00e9\\/\"}, \"concurrent\": false }");
 
         assertThat(o).isEqualTo(TransOptions.builder().waitResult(true).timeoutToFail(Duration.ofSeconds(30))

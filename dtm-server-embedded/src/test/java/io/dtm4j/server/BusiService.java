@@ -310,7 +310,7 @@ final class BusiService implements AutoCloseable {
         try (DtmClient dtm = DtmClient.http(req.query().getOrDefault("dtm", ""))) {
             int amount = JSON.readTree(req.body()).path("amount").asInt();
             String body = Tcc.fromBranch(dtm, req.query()).callBranch(GoTrans.transReq(amount, "", ""),
-                    url() + "/TransIn", url() + "/TransInConfirm", url() + "/TransInRevert").body();
+                    url() + "/TransIn", url() + "/TransInConfirm", url() + "/TransInRevert");
             reply(ex, 200, body);
         } catch (DtmFailureException e) {
             reply(ex, 409, JSON.createObjectNode().put("dtm_result", "FAILURE").put("message", e.getMessage())

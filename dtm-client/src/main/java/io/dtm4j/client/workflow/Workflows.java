@@ -25,10 +25,11 @@ import java.util.Map;
  * <p>A run: the coordinator creates the workflow (or returns its recorded progress); a workflow that already
  * {@code succeed}ed returns its stored result, one that {@code failed} throws
  * {@link io.dtm4j.client.DtmFailureException} with its reason, and neither runs anything. Otherwise the handler
- * runs; a step whose outcome is recorded is not executed again, its recorded outcome is returned. The handler returning normally commits (the
- * {@code onCommit} callbacks, newest first); throwing {@link io.dtm4j.client.DtmFailureException} rolls back
- * (the {@code onRollback} callbacks, newest first); then the outcome and result are submitted. Anything else
- * the handler throws leaves the workflow {@code prepared}: the coordinator resumes it later.
+ * runs; a step whose outcome is recorded is not executed again, its recorded outcome is returned. The handler
+ * returning normally commits (the {@code onCommit} callbacks, newest first); throwing
+ * {@link io.dtm4j.client.DtmFailureException} rolls back (the {@code onRollback} callbacks, newest first); then
+ * the outcome and result are submitted. Anything else the handler throws leaves the workflow {@code prepared}:
+ * the coordinator resumes it later.
  *
  * <p>Thread-safe. Runs of different gids may go on in parallel; one gid should have one run at a time (a second
  * run finds its steps recorded by the first, or fails to record them, and stops with a {@link WorkflowException}).

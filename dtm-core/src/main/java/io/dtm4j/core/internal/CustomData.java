@@ -35,7 +35,8 @@ record CustomData(boolean concurrent, Map<Integer, List<Integer>> orders, Durati
             for (Map.Entry<?, ?> e : om.entrySet()) {
                 int step = parseIndex(String.valueOf(e.getKey()));
                 if (!(e.getValue() instanceof List<?> pre)) {
-                    throw new InvalidRequestException("custom_data.orders[" + step + "] must be a list of step indexes");
+                    throw new InvalidRequestException("custom_data.orders[" + step
+                            + "] must be a list of step indexes");
                 }
                 orders.put(step, pre.stream().map(v -> parseIndex(String.valueOf(v))).toList());
             }

@@ -146,7 +146,7 @@ public final class Engine implements AutoCloseable {
 
     /** See {@link io.dtm4j.core.Coordinator#abort}. */
     public TransOutcome abort(TransRequest req) {
-        GlobalTransaction g = store.findGlobal(req.gid()).orElseThrow(() -> new TransactionNotFoundException(req.gid()));
+        GlobalTransaction g = existing(req.gid());
         Instant now = clock.instant();
         String reason = req.rollbackReason();
         if (g.transType() == TransType.MSG && g.status() == GlobalStatus.PREPARED) {

@@ -125,7 +125,8 @@ final class RoundRunner {
             return BranchOutcome.of(BranchResult.ERROR, "interrupted");
         } catch (ExecutionException e) {
             LOG.warn("gid={}: branch call failed unexpectedly: {}", gid, e.getCause().toString());
-            return BranchOutcome.of(BranchResult.ERROR, "branch call failed: " + e.getCause().getClass().getSimpleName());
+            return BranchOutcome.of(BranchResult.ERROR,
+                    "branch call failed: " + e.getCause().getClass().getSimpleName());
         } catch (TimeoutException e) {
             return BranchOutcome.of(BranchResult.ERROR, "no answer within " + waitMs + " ms");
         }

@@ -132,8 +132,8 @@ final class TransactionFactory {
                 yield List.of(new Branch(0, gid, "", data, reg.branchId(), op, st, now, now,
                         st == BranchStatus.PREPARED ? Optional.empty() : Optional.of(now)));
             }
-            default -> throw new InvalidRequestException("gid=" + gid + ": registerBranch is for tcc, xa and workflow, not "
-                    + reg.transType().wireName());
+            default -> throw new InvalidRequestException("gid=" + gid
+                    + ": registerBranch is for tcc, xa and workflow, not " + reg.transType().wireName());
         };
     }
 }
