@@ -282,24 +282,31 @@ public final class DtmClient implements AutoCloseable {
         /**
          * The URL of this service's workflow resume endpoint, which hands its calls to
          * {@link Workflows#resume}: the coordinator calls it to finish a workflow whose run stopped (DTM's
-         * {@code InitHTTP} callback). Required to execute workflows; no default.
+         * {@code InitHTTP} callback). Required to execute workflows; no default. With an embedded coordinator
+         * whose invoker is a {@link LocalWorkflowInvoker}, a {@code local:} URL such as
+         * {@link LocalWorkflowInvoker#LOCAL_RESUME_URL} resumes them in this process, without an endpoint.
          *
-         * @throws IllegalArgumentException when it is not an http(s) URL
+         * @throws IllegalArgumentException when it is not an http(s) or {@code local:} URL
          */
         public Builder workflowResumeUrl(String value) {
-            this.workflowResumeUrl = Urls.requiredUrl("workflowResumeUrl", value);
+            this.workflowResumeUrl = Urls.resumeUrl("workflowResumeUrl", value);
             return this;
         }
 
         /**
          * Builds the client.
          *
-         * @throws IllegalStateException when neither or both of serverUrl and coordinator are set
+         * @throws IllegalStateException when neither or both of serverUrl and coordinator are set, or a
+         *                               {@code local:} workflow resume URL is set for a DTM server
          */
         public DtmClient build() {
             if ((serverUrl == null) == (coordinator == null)) {
                 throw new IllegalStateException("DtmClient.builder(): set exactly one of serverUrl(...) (a DTM server) "
                         + "and coordinator(...) (an embedded coordinator)");
+            }
+            if (serverUrl != null && Urls.isLocal(workflowResumeUrl)) {
+                throw new IllegalStateException("DtmClient.builder(): a DTM server cannot call the local: workflow "
+                        + "resume URL '" + workflowResumeUrl + "'; give it this service's http(s) resume endpoint");
             }
             return new DtmClient(this);
         }

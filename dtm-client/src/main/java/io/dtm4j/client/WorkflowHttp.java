@@ -1,6 +1,8 @@
 package io.dtm4j.client;
 
+import io.dtm4j.client.workflow.HttpResultMapper;
 import io.dtm4j.client.workflow.WorkflowException;
+import io.dtm4j.core.BranchResult;
 import io.dtm4j.core.TransType;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -12,7 +14,9 @@ import okhttp3.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * The HTTP calls of workflow steps (OkHttp), as DTM's workflow client makes them: {@code POST} with
@@ -38,13 +42,43 @@ final class WorkflowHttp implements AutoCloseable {
     }
 
     /**
+     * Posts {@code body} to {@code url} for step {@code (branchId, op)} of workflow {@code gid} and classifies the
+     * answer with {@code mapper}: SUCCESS and FAILURE become a step outcome to record.
+     *
+     * @param where the message prefix naming the step
+     * @throws DtmOngoingException      the answer is ONGOING (not recorded)
+     * @throws WorkflowException        the answer is ERROR, or no complete answer came (not recorded)
+     * @throws IllegalArgumentException when the URL cannot be parsed
+     */
+    WorkflowStep step(String url, byte[] body, String gid, String branchId, String op, HttpResultMapper mapper,
+                      String where) {
+        Answer a = post(url, body, gid, branchId, op, where);
+        BranchResult result = Objects.requireNonNull(mapper.classify(a.status(), a.body()),
+                "the HttpResultMapper returned null");
+        String what = "POST " + url.split("\\?", 2)[0] + " answered HTTP " + a.status();
+        return switch (result) {
+            case SUCCESS -> WorkflowStep.succeed(a.body());
+            case FAILURE -> WorkflowStep.failed(a.body(), null);
+            case ONGOING -> throw new DtmOngoingException(where + what + " (ONGOING); it runs again when the "
+                    + "workflow is resumed");
+            case ERROR -> throw new WorkflowException(where + what + bodyText(a.body()) + "; it runs again when "
+                    + "the workflow is resumed");
+        };
+    }
+
+    private static String bodyText(byte[] body) {
+        String s = new String(body, StandardCharsets.UTF_8).strip();
+        return s.isEmpty() ? "" : ": " + WorkflowStep.shorten(s);
+    }
+
+    /**
      * Posts {@code body} to {@code url} for step {@code (branchId, op)} of workflow {@code gid}.
      *
      * @param where the message prefix naming the step
      * @throws WorkflowException        when no complete answer came (network error, timeout, body too large)
      * @throws IllegalArgumentException when the URL cannot be parsed
      */
-    Answer post(String url, byte[] body, String gid, String branchId, String op, String where) {
+    private Answer post(String url, byte[] body, String gid, String branchId, String op, String where) {
         HttpUrl base = HttpUrl.parse(url);
         if (base == null) {
             throw new IllegalArgumentException(where + "invalid URL '" + url + "'");

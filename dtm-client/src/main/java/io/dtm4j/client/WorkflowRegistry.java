@@ -69,7 +69,8 @@ final class WorkflowRegistry implements Workflows, AutoCloseable {
         if (resumeUrl.isEmpty()) {
             throw new IllegalStateException("gid=" + gid + ": workflows need a resume URL, the endpoint of this "
                     + "service that the coordinator calls to resume them; set "
-                    + "DtmClient.builder().workflowResumeUrl(...)");
+                    + "DtmClient.builder().workflowResumeUrl(...), or LocalWorkflowInvoker.LOCAL_RESUME_URL with an "
+                    + "embedded coordinator whose invoker is a LocalWorkflowInvoker");
         }
         byte[] in = input == null ? new byte[0] : input;
         return new WorkflowRun(transport, http, mapper, resumeUrl, name, gid, r.options()).run(r.handler(), in);
@@ -90,6 +91,11 @@ final class WorkflowRegistry implements Workflows, AutoCloseable {
                     + type + "'");
         }
         return execute(name, gid, body);
+    }
+
+    /** The URL the coordinator calls to resume this client's workflows; empty when the client has none. */
+    String resumeUrl() {
+        return resumeUrl;
     }
 
     @Override

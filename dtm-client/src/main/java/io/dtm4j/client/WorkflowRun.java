@@ -10,7 +10,6 @@ import io.dtm4j.client.workflow.WorkflowOptions;
 import io.dtm4j.core.Branch;
 import io.dtm4j.core.BranchOp;
 import io.dtm4j.core.BranchRegistration;
-import io.dtm4j.core.BranchResult;
 import io.dtm4j.core.BranchStatus;
 import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
@@ -20,15 +19,11 @@ import io.dtm4j.core.TransactionView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * One run of a workflow (DTM's {@code workflow.process}): fetch the recorded progress, run the handler with
@@ -41,12 +36,7 @@ final class WorkflowRun implements Workflow {
     private static final int MAX_BRANCHES = 99;
     /** DTM's {@code rollback_reason} column holds 1024 characters. */
     private static final int MAX_REASON_CHARS = 1024;
-    private static final int MAX_MESSAGE_DATA_CHARS = 300;
     private static final byte[] NONE = new byte[0];
-
-    /** A commit or rollback callback with its branch, in registration order. */
-    private record Callback(String branchId, BranchCallback callback) {
-    }
 
     private final DtmTransport transport;
     private final WorkflowHttp http;
@@ -57,9 +47,7 @@ final class WorkflowRun implements Workflow {
     private final WorkflowOptions options;
     /** Recorded outcomes by {@code <branch id>-<op>}, DTM's progress map. */
     private final Map<String, WorkflowStep> progress = new HashMap<>();
-    private final List<Callback> commits = new ArrayList<>();
-    private final List<Callback> rollbacks = new ArrayList<>();
-    private final Set<String> failedActions = new HashSet<>();
+    private final WorkflowCallbacks callbacks = new WorkflowCallbacks();
     private int branches;
     private boolean finishing;
 
@@ -154,25 +142,7 @@ final class WorkflowRun implements Workflow {
     /** Phase 2: the commit callbacks, or the rollback callbacks, newest first; each one recorded. */
     private void finish(boolean commit) {
         finishing = true;
-        BranchOp op = commit ? BranchOp.COMMIT : BranchOp.ROLLBACK;
-        List<Callback> callbacks = commit ? commits : rollbacks;
-        for (int i = callbacks.size() - 1; i >= 0; i--) {
-            Callback c = callbacks.get(i);
-            if (!commit && !options.compensateErrorBranch() && failedActions.contains(c.branchId())) {
-                LOG.debug("gid={} branch={}: action failed, not rolled back", gid, c.branchId());
-                continue;
-            }
-            WorkflowStepContext ctx = new WorkflowStepContext(this, c.branchId(), op);
-            try {
-                recorded(c.branchId(), op, () -> {
-                    c.callback().run(ctx);
-                    return WorkflowStep.succeed(NONE);
-                });
-            } catch (DtmFailureException e) {
-                throw new WorkflowException(where(c.branchId(), op) + "a " + op.wireName() + " callback must not "
-                        + "fail for good; it runs again when the workflow is resumed: " + e.getMessage(), e);
-            }
-        }
+        callbacks.finish(this, commit, options.compensateErrorBranch());
     }
 
     private void submit(DtmFailureException failure, byte[] result) {
@@ -211,7 +181,7 @@ final class WorkflowRun implements Workflow {
         }
         if (step.status() == BranchStatus.FAILED) {
             if (op == BranchOp.ACTION) {
-                failedActions.add(branchId);
+                callbacks.actionFailed(branchId);
             }
             throw failure(branchId, op, step);
         }
@@ -220,7 +190,8 @@ final class WorkflowRun implements Workflow {
 
     /** The exception of a failed step; its message becomes the rollback reason when the handler lets it go. */
     DtmFailureException failure(String branchId, BranchOp op, WorkflowStep step) {
-        return new DtmFailureException(where(branchId, op) + "FAILURE: " + shorten(step.text()), step.cause());
+        return new DtmFailureException(where(branchId, op) + "FAILURE: " + WorkflowStep.shorten(step.text()),
+                step.cause());
     }
 
     private WorkflowStep execute(String branchId, BranchOp op, WorkflowStep.Body body) {
@@ -248,31 +219,37 @@ final class WorkflowRun implements Workflow {
 
     /** An HTTP call of a step, classified by the workflow's mapper; ONGOING and errors throw, unrecorded. */
     WorkflowStep call(String branchId, BranchOp op, String url, Object payload) {
-        String where = where(branchId, op);
         String target = Urls.requiredUrl("url", url);
         byte[] body = Payloads.toBytes(payload, mapper);
-        WorkflowHttp.Answer a = http.post(target, body, gid, branchId, op.wireName(), where);
-        BranchResult result = Objects.requireNonNull(options.httpResultMapper().classify(a.status(), a.body()),
-                "the HttpResultMapper returned null");
-        String what = "POST " + target.split("\\?", 2)[0] + " answered HTTP " + a.status();
-        return switch (result) {
-            case SUCCESS -> WorkflowStep.succeed(a.body());
-            case FAILURE -> WorkflowStep.failed(a.body(), null);
-            case ONGOING -> throw new DtmOngoingException(where + what + " (ONGOING); it runs again when the "
-                    + "workflow is resumed");
-            case ERROR -> throw new WorkflowException(where + what + bodyText(a.body()) + "; it runs again when "
-                    + "the workflow is resumed");
-        };
+        return http.step(target, body, gid, branchId, op.wireName(), options.httpResultMapper(), where(branchId, op));
     }
 
     void addCommit(String branchId, BranchCallback callback) {
         requireRunning("onCommit");
-        commits.add(new Callback(branchId, callback));
+        callbacks.addCommit(branchId, callback);
     }
 
-    void addRollback(String branchId, BranchCallback callback) {
+    /** Adds a rollback callback; {@code always}: it runs even when the branch's action failed for good. */
+    void addRollback(String branchId, BranchCallback callback, boolean always) {
         requireRunning("onRollback");
-        rollbacks.add(new Callback(branchId, callback));
+        callbacks.addRollback(branchId, callback, always);
+    }
+
+    /** True when the step {@code (branchId, op)} is recorded, by this run or an earlier one. */
+    boolean isRecorded(String branchId, BranchOp op) {
+        return progress.containsKey(key(branchId, op));
+    }
+
+    /**
+     * Records a marker step {@code (branchId, op)} as succeeded without running anything (an XA step's
+     * {@code business} marker).
+     *
+     * @throws WorkflowException the coordinator refused to record it
+     */
+    void recordMarker(String branchId, BranchOp op) {
+        WorkflowStep marker = WorkflowStep.succeed(NONE);
+        record(branchId, op, marker);
+        progress.put(key(branchId, op), marker);
     }
 
     /** Branches, actions and callbacks are added while the handler runs, not from commit or rollback callbacks. */
@@ -305,15 +282,6 @@ final class WorkflowRun implements Workflow {
             Thread.currentThread().interrupt();
         }
         return new WorkflowException(where + " threw " + e + "; it runs again when the workflow is resumed", e);
-    }
-
-    private static String bodyText(byte[] body) {
-        String s = new String(body, StandardCharsets.UTF_8).strip();
-        return s.isEmpty() ? "" : ": " + shorten(s);
-    }
-
-    private static String shorten(String s) {
-        return s.length() <= MAX_MESSAGE_DATA_CHARS ? s : s.substring(0, MAX_MESSAGE_DATA_CHARS) + "...";
     }
 
     @Override

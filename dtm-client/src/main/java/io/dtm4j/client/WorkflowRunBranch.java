@@ -3,13 +3,18 @@ package io.dtm4j.client;
 import io.dtm4j.client.workflow.BranchCallback;
 import io.dtm4j.client.workflow.LocalStep;
 import io.dtm4j.client.workflow.WorkflowBranch;
+import io.dtm4j.client.workflow.XaStep;
+import io.dtm4j.client.xa.XaDatabase;
 import io.dtm4j.core.BranchOp;
+import io.dtm4j.core.TransType;
 
+import javax.sql.DataSource;
 import java.util.Objects;
 
 /**
  * A branch of a {@link WorkflowRun}: enforces one action, one commit and one rollback callback per branch, and
- * sends the action through the run's recording. Not thread-safe.
+ * sends the action through the run's recording. An XA step's action is a local XA transaction on an
+ * {@link XaDatabase}, its commit and rollback the XA phase two. Not thread-safe.
  */
 final class WorkflowRunBranch implements WorkflowBranch {
     private final WorkflowRun run;
@@ -36,7 +41,7 @@ final class WorkflowRunBranch implements WorkflowBranch {
             throw new IllegalStateException(where() + "a branch has at most one rollback callback");
         }
         hasRollback = true;
-        run.addRollback(branchId, callback);
+        run.addRollback(branchId, callback, false);
         return this;
     }
 
@@ -82,11 +87,51 @@ final class WorkflowRunBranch implements WorkflowBranch {
         });
     }
 
+    @Override
+    public byte[] doXa(DataSource dataSource, XaStep step) {
+        return doXa(XaDatabase.of(Objects.requireNonNull(dataSource, "dataSource")), step);
+    }
+
+    @Override
+    public byte[] doXa(XaDatabase database, XaStep step) {
+        Objects.requireNonNull(database, "database");
+        Objects.requireNonNull(step, "step");
+        run.requireRunning("an action");
+        if (hasCommit || hasRollback) {
+            throw new IllegalStateException(where() + "an XA step brings its own commit and rollback; the branch has "
+                    + "a callback already");
+        }
+        claimAction();
+        hasCommit = true;
+        hasRollback = true;
+        // registered before the action runs: an action interrupted after XA PREPARE must be rolled back too
+        BranchCallback phaseTwo = ctx -> database.phaseTwo(TransType.WORKFLOW, ctx.gid(), ctx.branchId(), ctx.op());
+        run.addCommit(branchId, phaseTwo);
+        run.addRollback(branchId, phaseTwo, true);
+        return run.recorded(branchId, BranchOp.ACTION, () -> xaAction(database, step));
+    }
+
+    /** Phase one of an XA step, unless an earlier run got as far as its marker (DTM: not resumable). */
+    private WorkflowStep xaAction(XaDatabase database, XaStep step) throws Exception {
+        if (run.isRecorded(branchId, BranchOp.BUSINESS)) {
+            return WorkflowStep.failed(where() + "an earlier run of this XA step stopped after recording its "
+                    + "business marker; not resumable, the workflow rolls back", null);
+        }
+        byte[][] data = {null};
+        try {
+            database.prepare(TransType.WORKFLOW, run.gid(), branchId, c -> data[0] = step.run(c),
+                    () -> run.recordMarker(branchId, BranchOp.BUSINESS));
+        } catch (DtmFailureException e) {
+            return WorkflowStep.failed(e.getMessage(), e);
+        }
+        return WorkflowStep.succeed(data[0]);
+    }
+
     private void claimAction() {
         run.requireRunning("an action");
         if (hasAction) {
-            throw new IllegalStateException(where() + "a branch has at most one action (call or doLocal); start "
-                    + "another with wf.branch()");
+            throw new IllegalStateException(where() + "a branch has at most one action (call, doLocal or doXa); "
+                    + "start another with wf.branch()");
         }
         hasAction = true;
     }

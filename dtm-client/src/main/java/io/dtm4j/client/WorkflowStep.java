@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
  */
 record WorkflowStep(BranchStatus status, byte[] data, Throwable cause) {
     private static final byte[] NONE = new byte[0];
+    /** Longest step data quoted in a message, in characters. */
+    private static final int MAX_MESSAGE_DATA_CHARS = 300;
 
     /** A step body: returns a recorded outcome, or throws for one that is not recorded (ONGOING, error). */
     @FunctionalInterface
@@ -45,6 +47,11 @@ record WorkflowStep(BranchStatus status, byte[] data, Throwable cause) {
     /** The data as text, for messages. */
     String text() {
         return new String(data, StandardCharsets.UTF_8);
+    }
+
+    /** Cuts {@code s} to the length quoted in messages. */
+    static String shorten(String s) {
+        return s.length() <= MAX_MESSAGE_DATA_CHARS ? s : s.substring(0, MAX_MESSAGE_DATA_CHARS) + "...";
     }
 
     @Override

@@ -40,6 +40,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class EmbeddedWorkflowTest {
     private static final String RESUME_URL = "http://me.test/api/workflow/resume";
+    private static final String BUSI_URL = "http://busi.test/api/busi";
     private static final String TRANSFER = "{\"amount\":30}";
     private static final int START = WorkflowBank.START_BALANCE;
 
@@ -500,5 +501,137 @@ class EmbeddedWorkflowTest {
         execute("wf_finish");
 
         assertThat(finished).containsExactly("02-commit", "01-commit");
+    }
+
+    // ---- in-process resume: LocalWorkflowInvoker ----
+
+    /**
+     * An embedded coordinator whose invoker serves workflow resume calls in-process and passes any other call to a
+     * recording fake that answers ERROR: no HTTP anywhere.
+     */
+    private final class InProcess implements AutoCloseable {
+        final List<BranchCall> passedOn = new ArrayList<>();
+        final LocalWorkflowInvoker invoker = LocalWorkflowInvoker.wrapping(call -> {
+            passedOn.add(call);
+            return BranchOutcome.of(BranchResult.ERROR, "no HTTP in this test");
+        });
+        final Coordinator coordinator = Coordinator.builder().store(new InMemoryTransactionStore()).invoker(invoker)
+                .clock(clock).executor(new DirectExecutorService()).build();
+        final DtmClient client;
+
+        InProcess(String resumeUrl) {
+            client = DtmClient.builder().coordinator(coordinator).workflowResumeUrl(resumeUrl).build();
+        }
+
+        GlobalTransaction global() {
+            return coordinator.query(gid).orElseThrow().global();
+        }
+
+        void recover() {
+            clock.advance(Coordinator.DEFAULT_RETRY_INTERVAL.plusSeconds(1));
+            coordinator.recoverOnce();
+        }
+
+        @Override
+        public void close() {
+            client.close();
+            coordinator.close();
+        }
+    }
+
+    /** Two local steps; the second ends in an error on its first run. Counts the runs of each step. */
+    private static WorkflowHandler erroringOnce(AtomicInteger firstRuns, AtomicInteger secondRuns) {
+        return (wf, input) -> {
+            byte[] first = wf.branch().doLocal(ctx -> {
+                firstRuns.incrementAndGet();
+                return "first".getBytes(StandardCharsets.UTF_8);
+            });
+            wf.branch().doLocal(ctx -> {
+                if (secondRuns.incrementAndGet() == 1) {
+                    throw new IllegalStateException("database down");
+                }
+                return null;
+            });
+            return first;
+        };
+    }
+
+    @Test
+    void inProcessResumeFinishesAnErroredWorkflowWithoutHttp() {
+        AtomicInteger firstRuns = new AtomicInteger();
+        AtomicInteger secondRuns = new AtomicInteger();
+        try (InProcess p = new InProcess(LocalWorkflowInvoker.LOCAL_RESUME_URL)) {
+            p.client.workflows().register("wf_local", erroringOnce(firstRuns, secondRuns));
+            p.invoker.serve(p.client.workflows());
+
+            assertThatThrownBy(() -> p.client.workflows().execute("wf_local", gid, TRANSFER.getBytes()))
+                    .isInstanceOf(IllegalStateException.class).hasMessage("database down");
+            assertThat(p.global().status()).isEqualTo(GlobalStatus.PREPARED);
+            assertThat(p.global().queryPrepared()).isEqualTo("local://workflows");
+
+            p.recover();
+
+            assertThat(p.global().status()).isEqualTo(GlobalStatus.SUCCEED);
+            assertThat(text(Base64.getDecoder().decode(p.global().result()))).isEqualTo("first");
+            assertThat(firstRuns).as("a recorded step is not run again").hasValue(1);
+            assertThat(secondRuns).hasValue(2);
+            assertThat(p.passedOn).isEmpty();
+        }
+    }
+
+    @Test
+    void inProcessResumeServesTheClientsOwnResumeUrlAndPassesOtherCallsOn() {
+        AtomicInteger firstRuns = new AtomicInteger();
+        AtomicInteger secondRuns = new AtomicInteger();
+        try (InProcess p = new InProcess(RESUME_URL)) {
+            p.client.workflows().register("wf_local", erroringOnce(firstRuns, secondRuns));
+            p.invoker.serve(p.client.workflows());
+            assertThatThrownBy(() -> p.client.workflows().execute("wf_local", gid, new byte[0]))
+                    .isInstanceOf(IllegalStateException.class);
+            p.client.saga(gid + "_saga").add(BUSI_URL + "/TransOut", BUSI_URL + "/TransOutRevert", TRANSFER).submit();
+
+            p.recover();
+
+            assertThat(p.global().status()).isEqualTo(GlobalStatus.SUCCEED);
+            assertThat(firstRuns).hasValue(1);
+            assertThat(p.passedOn).isNotEmpty().allSatisfy(call -> {
+                assertThat(call.gid()).isEqualTo(gid + "_saga");
+                assertThat(call.url()).startsWith(BUSI_URL);
+            });
+        }
+    }
+
+    @Test
+    void aLocalResumeBeforeServeIsAnErrorAndTheNextRecoveryResumes() {
+        AtomicInteger firstRuns = new AtomicInteger();
+        AtomicInteger secondRuns = new AtomicInteger();
+        try (InProcess p = new InProcess(LocalWorkflowInvoker.LOCAL_RESUME_URL)) {
+            p.client.workflows().register("wf_local", erroringOnce(firstRuns, secondRuns));
+            assertThatThrownBy(() -> p.client.workflows().execute("wf_local", gid, new byte[0]))
+                    .isInstanceOf(IllegalStateException.class);
+
+            p.recover();
+            assertThat(p.global().status()).isEqualTo(GlobalStatus.PREPARED);
+            assertThat(secondRuns).hasValue(1);
+
+            p.invoker.serve(p.client.workflows()).serve(p.client.workflows());
+            assertThatThrownBy(() -> p.invoker.serve(workflows)).isInstanceOf(IllegalStateException.class);
+            p.recover();
+
+            assertThat(p.global().status()).isEqualTo(GlobalStatus.SUCCEED);
+            assertThat(firstRuns).hasValue(1);
+            assertThat(p.passedOn).isEmpty();
+        }
+    }
+
+    @Test
+    void aLocalResumeUrlNeedsAnEmbeddedCoordinator() {
+        assertThatThrownBy(() -> DtmClient.builder().serverUrl("http://dtm.test:36789")
+                .workflowResumeUrl(LocalWorkflowInvoker.LOCAL_RESUME_URL).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("local:");
+        assertThatThrownBy(() -> DtmClient.builder().workflowResumeUrl("ftp://me.test/resume"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DtmClient.builder().workflowResumeUrl("local:"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -13,9 +13,9 @@ public interface Workflow {
 
     /**
      * Starts the next branch, with ids {@code 01}, {@code 02}, ... in call order. A branch has at most one
-     * action ({@link WorkflowBranch#call} or {@link WorkflowBranch#doLocal}), one commit and one rollback
-     * callback. The handler must start its branches in the same order on every run, since a resumed run finds
-     * the recorded outcomes by branch id.
+     * action ({@link WorkflowBranch#call}, {@link WorkflowBranch#doLocal} or {@link WorkflowBranch#doXa}), one
+     * commit and one rollback callback. The handler must start its branches in the same order on every run, since
+     * a resumed run finds the recorded outcomes by branch id.
      *
      * @throws IllegalStateException after 99 branches, or from a commit or rollback callback
      */

@@ -1,5 +1,9 @@
 package io.dtm4j.client.workflow;
 
+import io.dtm4j.client.xa.XaDatabase;
+
+import javax.sql.DataSource;
+
 /**
  * A branch of a running workflow ({@link Workflow#branch()}): an action whose outcome is recorded, and the
  * callbacks that confirm it on commit or undo it on rollback. Register the rollback callback before the action
@@ -72,4 +76,39 @@ public interface WorkflowBranch {
      * @throws IllegalStateException               the branch already has an action
      */
     byte[] doLocal(LocalStep step);
+
+    /**
+     * The branch's action as a local XA transaction (DTM's {@code DoXa}), for a database the workflow's service
+     * owns. Phase one runs now: {@code XA START} on a connection of its own, the barrier row
+     * {@code (workflow, gid, branch, action, 01, reason action)}, the step's work, the {@code business} marker
+     * {@code (branch id, business)} recorded in the coordinator, then {@code XA PREPARE}; the outcome is recorded
+     * under {@code (branch id, action)} like {@link #doLocal}'s. Phase two runs as the branch's commit and rollback
+     * callbacks: {@code XA COMMIT} of the xid {@code <gid>-<branch id>} when the workflow commits, {@code XA
+     * ROLLBACK} when it rolls back (always, whatever {@link WorkflowOptions#compensateErrorBranch()} says; an
+     * unknown xid counts as done), see {@link XaDatabase}.
+     *
+     * <p>A resumed run that finds the marker recorded but not the action cannot know whether the xid was prepared:
+     * the step is then a FAILURE, recorded, and the workflow rolls back (DTM's "not resumable"). The branch takes no
+     * other callback.
+     *
+     * <pre>{@code
+     * XaDatabase accounts = XaDatabase.of(unpooledDataSource); // once, at start-up
+     * wf.branch().doXa(accounts, conn -> { debit(conn, user, amount); return null; });
+     * }</pre>
+     *
+     * @return what the work returned (its recorded data, on resume); never null
+     * @throws io.dtm4j.client.DtmFailureException the work failed for good, or the step is not resumable (recorded)
+     * @throws WorkflowException                   the work threw a checked exception, or the marker could not be
+     *                                            recorded (not recorded; rolled back, runs again on resume)
+     * @throws io.dtm4j.core.DtmException          a database error (not recorded; rolled back, runs again on
+     *                                            resume)
+     * @throws IllegalStateException               the branch already has an action or a callback
+     */
+    byte[] doXa(XaDatabase database, XaStep step);
+
+    /**
+     * Runs an XA step on {@code dataSource} with the default barrier table and a detected dialect:
+     * {@code doXa(XaDatabase.of(dataSource), step)}; see {@link #doXa(XaDatabase, XaStep)}.
+     */
+    byte[] doXa(DataSource dataSource, XaStep step);
 }

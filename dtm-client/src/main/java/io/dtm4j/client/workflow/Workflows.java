@@ -3,13 +3,15 @@ package io.dtm4j.client.workflow;
 import java.util.Map;
 
 /**
- * Runs workflows: named business functions whose steps (HTTP calls, local steps, commit and rollback callbacks)
- * are recorded in the coordinator as they finish, so that an interrupted run is resumed where it stopped, as
- * with DTM's Go {@code workflow} package. Get it from {@link io.dtm4j.client.DtmClient#workflows()}.
+ * Runs workflows: named business functions whose steps (HTTP calls, local steps, XA steps, commit and rollback
+ * callbacks) are recorded in the coordinator as they finish, so that an interrupted run is resumed where it
+ * stopped, as with DTM's Go {@code workflow} package. Get it from {@link io.dtm4j.client.DtmClient#workflows()}.
  *
  * <p>At start-up, register every workflow the service runs ({@link #register}) and serve the client's
  * {@code workflowResumeUrl} with an endpoint that hands its query parameters and body to {@link #resume}: the
- * coordinator calls it to finish a workflow whose run stopped early (a crash, an error, ONGOING).
+ * coordinator calls it to finish a workflow whose run stopped early (a crash, an error, ONGOING). With an embedded
+ * coordinator, a {@link io.dtm4j.client.LocalWorkflowInvoker} serves those calls in-process instead, no endpoint
+ * needed.
  *
  * <pre>{@code
  * DtmClient dtm = DtmClient.builder().serverUrl("http://dtm:36789/api/dtmsvr")

@@ -32,18 +32,8 @@ record XaRequest(String gid, String branchId, String op, String phase2Url) {
      */
     static XaRequest parse(Map<String, String> query) {
         String gid = query.getOrDefault("gid", "");
-        try {
-            Gids.requireValid(gid);
-        } catch (InvalidRequestException e) {
-            // the bad gid is not echoed: it may carry anything
-            throw new InvalidRequestException("XaBranch: query parameter " + e.getMessage());
-        }
-        String prefix = "gid=" + gid + ": XaBranch: ";
         String branchId = query.getOrDefault("branch_id", "");
-        if (!BRANCH_ID.matcher(branchId).matches()) {
-            throw new InvalidRequestException(prefix + "query parameter branch_id must be 1-" + MAX_BRANCH_ID_CHARS
-                    + " characters of A-Z a-z 0-9 _ -" + (branchId.isEmpty() ? " (it is missing)" : ""));
-        }
+        String prefix = checkIds(gid, branchId, "XaBranch: ", "query parameter ");
         String type = query.getOrDefault("trans_type", "");
         if (!type.isEmpty() && !type.equals(TransType.XA.wireName())) {
             throw new InvalidRequestException(prefix + "trans_type must be xa, got '" + shorten(type) + "'");
@@ -64,6 +54,38 @@ record XaRequest(String gid, String branchId, String op, String phase2Url) {
                     + "be action, commit or rollback, got '" + shorten(op) + "'");
         }
         return new XaRequest(gid, branchId, op, phase2Url);
+    }
+
+    /**
+     * The branch {@code (gid, branchId)} at {@code op} (action, commit or rollback), checked as {@link #parse} does.
+     *
+     * @throws InvalidRequestException when the gid or branch id is not acceptable
+     */
+    static XaRequest of(String gid, String branchId, String op) {
+        checkIds(gid, branchId, "XaDatabase: ", "");
+        return new XaRequest(gid, branchId, op, "");
+    }
+
+    /**
+     * Checks a gid and a branch id; returns the prefix of later messages, {@code gid=<gid>: <who>}.
+     *
+     * @param who   who checks, e.g. {@code XaBranch: }
+     * @param param how the values were given, e.g. {@code query parameter }, or empty
+     */
+    private static String checkIds(String gid, String branchId, String who, String param) {
+        try {
+            Gids.requireValid(gid);
+        } catch (InvalidRequestException e) {
+            // the bad gid is not echoed: it may carry anything
+            throw new InvalidRequestException(who + param + e.getMessage());
+        }
+        String prefix = "gid=" + gid + ": " + who;
+        if (branchId == null || !BRANCH_ID.matcher(branchId).matches()) {
+            throw new InvalidRequestException(prefix + param + "branch_id must be 1-" + MAX_BRANCH_ID_CHARS
+                    + " characters of A-Z a-z 0-9 _ -" + (branchId == null || branchId.isEmpty() ? " (it is missing)"
+                    : ""));
+        }
+        return prefix;
     }
 
     /** DTM's XA transaction id: {@code <gid>-<branch_id>}. */
