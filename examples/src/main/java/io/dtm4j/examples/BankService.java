@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.dtm4j.client.DtmFailureException;
+import io.dtm4j.client.DtmOngoingException;
+import io.dtm4j.client.workflow.Workflows;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,16 +24,27 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The bank of DTM's examples ({@code clients-and-barrier.md} 12.1), in memory: users 1 and 2 start with
- * 10000 each, and a JDK HTTP server under {@code /api/busi} offers the branches of a transfer:
- * {@code POST TransOut} / {@code TransOutRevert} (user 1), {@code POST TransIn} / {@code TransInRevert}
- * (user 2) and the msg back-check {@code GET QueryPrepared}. The body is DTM's {@code ReqHTTP}:
- * {@code {"amount":30,"trans_in_result":"","trans_out_Result":""}}; a non-empty result field forces that
- * branch's answer ({@code FAILURE} → 409, {@code ONGOING} → 425, {@code ERROR} → 500), as DTM's busi does.
+ * The bank of DTM's examples ({@code clients-and-barrier.md} 12.1 and 12.3), in memory: users 1 and 2 start
+ * with 10000 each, and a JDK HTTP server under {@code /api/busi} offers the branches of a transfer:
+ * <ul>
+ *   <li>saga, msg and workflow: {@code POST TransOut} / {@code TransOutRevert} (user 1), {@code POST TransIn} /
+ *       {@code TransInRevert} (user 2), and the msg back-check {@code GET QueryPrepared};</li>
+ *   <li>TCC: {@code POST TransOutTry} / {@code TransOutConfirm} / {@code TransOutCancel} (user 1) and
+ *       {@code TransInTry} / {@code TransInConfirm} / {@code TransInCancel} (user 2). As in DTM's
+ *       {@code TccBTransOutTry} etc., a try reserves the amount (TransOutTry freezes it, TransInTry announces
+ *       it as incoming), confirm moves it into or out of the balance and cancel releases it;</li>
+ *   <li>{@code POST workflow/resume}, once {@link #serveWorkflowResume} named the workflows to resume.</li>
+ * </ul>
+ * The body is DTM's {@code ReqHTTP}: {@code {"amount":30,"trans_in_result":"","trans_out_Result":""}}; a
+ * non-empty result field forces the answer of that branch's action or try ({@code FAILURE} → 409,
+ * {@code ONGOING} → 425, {@code ERROR} → 500), as DTM's busi does.
+ *
+ * <p>Frozen money cannot be spent, and incoming money cannot be spent yet: a debit or an outgoing try needs
+ * {@code balance - frozen >= amount}.
  *
  * <p>Each branch is idempotent and safe against reordering, as DTM requires, with an in-memory stand-in
- * for the sub-transaction barrier: a repeated op does nothing, a compensation of an action that never ran
- * does nothing, and an action arriving after its compensation does nothing.
+ * for the sub-transaction barrier: a repeated op does nothing, a compensation (or cancel) of an action (or
+ * try) that never ran does nothing, and an action arriving after its compensation does nothing.
  *
  * <p>Thread-safe. Close it to stop the HTTP server.
  */
@@ -42,6 +55,8 @@ public final class BankService implements AutoCloseable {
     public static final int TRANS_IN_USER = 2;
     /** Balance of each user at start. */
     public static final long INITIAL_BALANCE = 10_000;
+    /** The endpoint of the workflow resume calls, for {@link #url}. */
+    public static final String WORKFLOW_RESUME = "workflow/resume";
     private static final String PREFIX = "/api/busi";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -49,9 +64,13 @@ public final class BankService implements AutoCloseable {
     private final ExecutorService executor;
     private final String baseUrl;
     private final Map<Integer, Long> balances = new HashMap<>();
-    /** Barrier stand-in: {@code gid/branch_id} of actions applied and of compensations done. */
+    /** Amounts reserved by TCC tries not yet confirmed or cancelled: outgoing (frozen) and incoming. */
+    private final Map<Integer, Long> frozen = new HashMap<>();
+    private final Map<Integer, Long> incoming = new HashMap<>();
+    /** Barrier stand-in: {@code gid/branch_id} of actions (tries) applied, compensations done, confirms done. */
     private final Set<String> applied = new HashSet<>();
     private final Set<String> compensated = new HashSet<>();
+    private final Set<String> confirmed = new HashSet<>();
     /** Msg local transactions: gids committed, and gids the back-check declared rolled back. */
     private final Set<String> committedMsgs = new HashSet<>();
     private final Set<String> rolledBackMsgs = new HashSet<>();
@@ -104,6 +123,16 @@ public final class BankService implements AutoCloseable {
         return balances.getOrDefault(user, 0L);
     }
 
+    /** Returns how much of a user's balance pending TCC tries froze (0 once each is confirmed or cancelled). */
+    public synchronized long frozen(int user) {
+        return frozen.getOrDefault(user, 0L);
+    }
+
+    /** Returns how much pending TCC tries announced to a user (0 once each is confirmed or cancelled). */
+    public synchronized long incoming(int user) {
+        return incoming.getOrDefault(user, 0L);
+    }
+
     /** Returns the balances of users 1 and 2, in that order. */
     public synchronized Map<Integer, Long> balances() {
         Map<Integer, Long> out = new LinkedHashMap<>();
@@ -127,6 +156,38 @@ public final class BankService implements AutoCloseable {
         committedMsgs.add(gid);
     }
 
+    /**
+     * Serves {@code POST} (or {@code GET}) {@code workflow/resume}: the coordinator calls it to finish a workflow
+     * whose run stopped early, and it hands the call to {@code workflows.resume(query, body)}, answering 200 when
+     * the workflow finished, 409 when it failed, 425 when a step answered ONGOING and 500 otherwise. Register
+     * the workflows first; build their client with {@code workflowResumeUrl(url(WORKFLOW_RESUME))}.
+     *
+     * @throws IllegalArgumentException when it is already served
+     */
+    public void serveWorkflowResume(Workflows workflows) {
+        server.createContext(PREFIX + "/" + WORKFLOW_RESUME, ex -> {
+            try (ex) {
+                Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+                byte[] body = ex.getRequestBody().readAllBytes();
+                // not under the bank's lock: the resumed workflow calls the bank's own endpoints
+                respond(ex, resume(workflows, q, body));
+            }
+        });
+    }
+
+    private static Answer resume(Workflows workflows, Map<String, String> query, byte[] body) {
+        try {
+            workflows.resume(query, body);
+            return Answer.SUCCESS;
+        } catch (DtmFailureException e) {
+            return Answer.failure(e.getMessage());
+        } catch (DtmOngoingException e) {
+            return new Answer(425, "{\"dtm_result\":\"ONGOING\"}");
+        } catch (RuntimeException e) {
+            return error(e);
+        }
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             Map<String, String> q = query(ex.getRequestURI().getRawQuery());
@@ -136,15 +197,23 @@ public final class BankService implements AutoCloseable {
             try {
                 a = dispatch(endpoint, q.getOrDefault("gid", ""), q.getOrDefault("branch_id", ""), body);
             } catch (RuntimeException e) {
-                a = new Answer(500, JSON.createObjectNode().put("message", e.toString()).toString());
+                a = error(e);
             }
-            byte[] bytes = a.body().getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(a.status(), bytes.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(bytes);
-            }
+            respond(ex, a);
         }
+    }
+
+    private static void respond(HttpExchange ex, Answer a) throws IOException {
+        byte[] bytes = a.body().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(a.status(), bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static Answer error(RuntimeException e) {
+        return new Answer(500, JSON.createObjectNode().put("message", e.toString()).toString());
     }
 
     /** An HTTP status and JSON body. */
@@ -166,6 +235,20 @@ public final class BankService implements AutoCloseable {
             case "TransIn" -> action(gid, branchId, injected(body, "trans_in_result"),
                     () -> credit(TRANS_IN_USER, amount));
             case "TransInRevert" -> compensation(gid, branchId, () -> debit(TRANS_IN_USER, amount));
+            case "TransOutTry" -> action(gid, branchId, injected(body, "trans_out_Result"),
+                    () -> freeze(TRANS_OUT_USER, amount));
+            case "TransOutConfirm" -> confirm(gid, branchId, () -> {
+                add(frozen, TRANS_OUT_USER, -amount);
+                add(balances, TRANS_OUT_USER, -amount);
+            });
+            case "TransOutCancel" -> compensation(gid, branchId, () -> add(frozen, TRANS_OUT_USER, -amount));
+            case "TransInTry" -> action(gid, branchId, injected(body, "trans_in_result"),
+                    () -> add(incoming, TRANS_IN_USER, amount));
+            case "TransInConfirm" -> confirm(gid, branchId, () -> {
+                add(incoming, TRANS_IN_USER, -amount);
+                add(balances, TRANS_IN_USER, amount);
+            });
+            case "TransInCancel" -> compensation(gid, branchId, () -> add(incoming, TRANS_IN_USER, -amount));
             case "QueryPrepared" -> queryPrepared(gid);
             default -> new Answer(404, JSON.createObjectNode().put("message", "no endpoint " + endpoint).toString());
         };
@@ -197,6 +280,15 @@ public final class BankService implements AutoCloseable {
         return Answer.SUCCESS;
     }
 
+    /** A TCC confirm: once, and only after its try reserved the amount (a try skipped as too late did not). */
+    private Answer confirm(String gid, String branchId, Runnable move) {
+        String key = gid + "/" + branchId;
+        if (confirmed.add(key) && applied.contains(key)) {
+            move.run();
+        }
+        return Answer.SUCCESS;
+    }
+
     /** The msg back-check: committed → SUCCESS; otherwise it can never commit any more → FAILURE. */
     private Answer queryPrepared(String gid) {
         if (committedMsgs.contains(gid)) {
@@ -216,11 +308,24 @@ public final class BankService implements AutoCloseable {
     }
 
     private void debit(int user, long amount) {
-        long now = balance(user);
-        if (now < amount) {
+        requireSpendable(user, amount);
+        add(balances, user, -amount);
+    }
+
+    /** TransOutTry: freezes {@code amount}, which no other debit or try can then spend. */
+    private void freeze(int user, long amount) {
+        requireSpendable(user, amount);
+        add(frozen, user, amount);
+    }
+
+    private void requireSpendable(int user, long amount) {
+        if (balance(user) - frozen(user) < amount) {
             throw new DtmFailureException("Insufficient balance of user " + user);
         }
-        balances.put(user, now - amount);
+    }
+
+    private static void add(Map<Integer, Long> amounts, int user, long delta) {
+        amounts.merge(user, delta, Long::sum);
     }
 
     private void credit(int user, long amount) {
