@@ -34,6 +34,9 @@ public final class Coordinator implements AutoCloseable {
     /** Default number of due transactions claimed per recovery step. */
     public static final int DEFAULT_RECOVERY_BATCH = 100;
 
+    /** Largest batch one {@link #purgeOnce} removes. */
+    public static final int MAX_PURGE_BATCH = 10_000;
+
     private final Engine engine;
 
     private Coordinator(Builder b) {
@@ -143,6 +146,27 @@ public final class Coordinator implements AutoCloseable {
      */
     public RecoveryReport recoverOnce() {
         return engine.recoverOnce();
+    }
+
+    /**
+     * Removes up to {@code batch} finished transactions (succeed or failed, with their branches) that finished
+     * more than {@code olderThan} ago by this coordinator's clock; returns how many it removed. Unfinished
+     * transactions are never removed. {@link RetentionScheduler} calls it periodically.
+     *
+     * @param olderThan how long a finished transaction is kept; zero or more
+     * @param batch     the most to remove in this call; 1 to 10000
+     * @throws IllegalArgumentException when olderThan is negative or batch out of range
+     * @throws StoreUnavailableException when the store cannot be reached
+     */
+    public int purgeOnce(Duration olderThan, int batch) {
+        Objects.requireNonNull(olderThan, "olderThan");
+        if (olderThan.isNegative()) {
+            throw new IllegalArgumentException("olderThan must not be negative, got " + olderThan);
+        }
+        if (batch < 1 || batch > MAX_PURGE_BATCH) {
+            throw new IllegalArgumentException("batch must be 1 to " + MAX_PURGE_BATCH + ", got " + batch);
+        }
+        return engine.purgeOnce(olderThan, batch);
     }
 
     /** Returns the store this coordinator runs on. */

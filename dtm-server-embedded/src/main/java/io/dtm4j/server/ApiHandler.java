@@ -74,6 +74,7 @@ final class ApiHandler implements HttpHandler {
         get("resetCronTime", (b, q) -> r.resetCronTime(q));
         routes.put("/api/ping", new Route("ANY", (b, q) -> r.ping()));
         routes.put("/api/version", new Route("GET", (b, q) -> r.version()));
+        routes.put("/api/ready", new Route("GET", (b, q) -> r.ready()));
     }
 
     private void get(String name, Action a) {

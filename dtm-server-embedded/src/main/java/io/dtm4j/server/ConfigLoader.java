@@ -10,20 +10,21 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * Loads {@link ServerConfig} as DTM does: built-in defaults, then environment variables (DTM's names, e.g.
- * {@code HTTP_PORT}, {@code STORE_DRIVER}), then the YAML file on top. Keys are case-sensitive, as in DTM.
- * Keys of DTM's configuration (and of the seed manual) that dtm4j does not support yet are reported as
- * warnings; any other key is an error that names it. Every error is one line with the file, line and column.
+ * {@code HTTP_PORT}, {@code STORE_DRIVER}), then the YAML file on top, then DTM's checks. Keys are
+ * case-sensitive, as in DTM; the supported ones are the table in {@link ConfigKeys}. File values may hold
+ * {@code ${VAR}} placeholders. Keys of DTM's configuration (and of the seed manual) that dtm4j does not support
+ * yet, and store keys the chosen driver does not use, are reported as warnings; any other key is an error that
+ * names it. Every error is one line with the file, line and column (or the variable), never a password.
  */
 final class ConfigLoader {
 
@@ -44,78 +45,56 @@ final class ConfigLoader {
     private record Value(String text, boolean list, JsonLocation where) {
     }
 
-    private static final Set<String> SUPPORTED = Set.of("HttpPort", "HTTPServer.Port", "HTTPServer.Address",
-            "Store.Driver", "Store.DataDir", "RetryInterval", "TimeoutToFail", "RequestTimeout", "LogLevel",
-            "Log.Level", "HTTPServer.MaxBodyBytes");
     /** DTM's (and the seed manual's) other keys: accepted so existing files load, but not used yet. */
-    private static final Set<String> NOT_YET = Set.of("Store.Host", "Store.Port", "Store.User", "Store.Password",
-            "Store.Db", "Store.Database", "Store.Schema", "Store.MaxOpenConns", "Store.MaxIdleConns",
-            "Store.ConnMaxLifeTime", "Store.DataExpire", "Store.FinishedDataExpire", "Store.RedisPrefix",
-            "TransCronInterval", "GrpcPort", "JsonRpcPort", "MicroService.Driver", "MicroService.Target",
-            "MicroService.EndPoint", "HttpMicroService.Driver", "HttpMicroService.RegistryType",
-            "HttpMicroService.RegistryAddress", "HttpMicroService.RegistryOptions", "HttpMicroService.Target",
-            "HttpMicroService.EndPoint", "UpdateBranchSync", "UpdateBranchAsyncGoroutineNum", "Log.Outputs",
-            "Log.RotationEnable", "Log.RotationConfigJSON", "TimeZoneOffset", "ConfigUpdateInterval",
-            "AlertRetryLimit", "AlertWebHook", "AdminBasePath", "GrpcServiceConfig", "HTTPServer.ReadTimeout",
-            "HTTPServer.WriteTimeout");
-    private static final Map<String, String> ENV = Map.of("HttpPort", "HTTP_PORT", "Store.Driver", "STORE_DRIVER",
-            "Store.DataDir", "STORE_DATA_DIR", "RetryInterval", "RETRY_INTERVAL", "TimeoutToFail", "TIMEOUT_TO_FAIL",
-            "RequestTimeout", "REQUEST_TIMEOUT", "LogLevel", "LOG_LEVEL",
-            "HTTPServer.MaxBodyBytes", "HTTP_SERVER_MAX_BODY_BYTES");
-    private static final Set<String> UNSUPPORTED_DRIVERS = Set.of("redis", "mysql", "postgres", "sqlserver");
-    private static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
+    private static final Set<String> NOT_YET = Set.of("TransCronInterval", "GrpcPort", "JsonRpcPort",
+            "MicroService.Driver", "MicroService.Target", "MicroService.EndPoint", "HttpMicroService.Driver",
+            "HttpMicroService.RegistryType", "HttpMicroService.RegistryAddress", "HttpMicroService.RegistryOptions",
+            "HttpMicroService.Target", "HttpMicroService.EndPoint", "UpdateBranchSync",
+            "UpdateBranchAsyncGoroutineNum", "Log.Outputs", "Log.RotationEnable", "Log.RotationConfigJSON",
+            "TimeZoneOffset", "ConfigUpdateInterval", "AlertRetryLimit", "AlertWebHook", "AdminBasePath",
+            "GrpcServiceConfig", "HTTPServer.ReadTimeout", "HTTPServer.WriteTimeout");
 
     private final String source;
+    private final Map<String, String> env;
+    private final ConfigKeys.Draft draft = new ConfigKeys.Draft();
     private final List<String> warnings = new ArrayList<>();
-    private int port = ServerConfig.DEFAULT_HTTP_PORT;
-    private String host = ServerConfig.DEFAULT_HOST;
-    private String driver = ServerConfig.DRIVER_SQLITE;
-    private Path dataDir = ServerConfig.DEFAULT_DATA_DIR;
-    private Duration retryInterval = ServerConfig.DEFAULT_RETRY_INTERVAL;
-    private Duration timeoutToFail = ServerConfig.DEFAULT_TIMEOUT_TO_FAIL;
-    private Duration requestTimeout = ServerConfig.DEFAULT_REQUEST_TIMEOUT;
-    private String logLevel = ServerConfig.DEFAULT_LOG_LEVEL;
-    private int maxBodyBytes = DtmServer.DEFAULT_MAX_BODY_BYTES;
+    /** Key name -> where it was given (environment or file position), for the warnings about ignored keys. */
+    private final Map<String, String> given = new LinkedHashMap<>();
+    /** Setting -> the key name that gave it in the file, to refuse two names of one setting. */
+    private final Map<String, String> fileSettings = new HashMap<>();
 
-    private ConfigLoader(String source) {
+    private ConfigLoader(String source, Map<String, String> env) {
         this.source = source;
+        this.env = env;
     }
 
     /**
-     * Loads the settings.
+     * Loads the settings: defaults, then DTM's environment variables, then the file, whose values may hold
+     * {@code ${VAR}} placeholders ({@link Placeholders}).
      *
      * @param file the YAML file, or null for none
      * @param env  the environment (System.getenv() in production)
-     * @throws ConfigException with a one-line message naming the file, line and column, or the variable
+     * @throws ConfigException with a one-line message naming the file, line and column, or the variable; never
+     *                         the password
      */
     static Loaded load(Path file, Map<String, String> env) throws ConfigException {
-        ConfigLoader envLoader = new ConfigLoader("environment");
-        for (Map.Entry<String, String> e : ENV.entrySet()) {
-            String v = env.get(e.getValue());
-            if (v != null && !v.isBlank()) {
-                envLoader.apply(e.getKey(), new Value(v.trim(), false, null), e.getValue());
-            }
-        }
-        ConfigLoader loader = envLoader;
+        ConfigLoader loader = new ConfigLoader(file == null ? "environment" : file.toString(), env);
+        loader.readEnvironment();
         if (file != null) {
-            loader = envLoader.copyTo(file.toString());
             loader.readFile(file);
         }
         return new Loaded(loader.validated(), List.copyOf(loader.warnings));
     }
 
-    private ConfigLoader copyTo(String newSource) {
-        ConfigLoader c = new ConfigLoader(newSource);
-        c.port = port;
-        c.host = host;
-        c.driver = driver;
-        c.dataDir = dataDir;
-        c.retryInterval = retryInterval;
-        c.timeoutToFail = timeoutToFail;
-        c.requestTimeout = requestTimeout;
-        c.logLevel = logLevel;
-        c.maxBodyBytes = maxBodyBytes;
-        return c;
+    private void readEnvironment() throws ConfigException {
+        for (ConfigKeys.Key k : ConfigKeys.KEYS) {
+            String v = k.env().isEmpty() ? null : env.get(k.env());
+            if (v != null && !v.isBlank()) {
+                String where = "environment " + k.env() + ": ";
+                given.put(k.name(), where);
+                set(k, where, v);
+            }
+        }
     }
 
     private void readFile(Path file) throws ConfigException {
@@ -138,7 +117,7 @@ final class ConfigLoader {
             throw new ConfigException(source + ": cannot read the file: " + oneLine(e.getMessage()));
         }
         for (Map.Entry<String, Value> e : values.entrySet()) {
-            apply(e.getKey(), e.getValue(), e.getKey());
+            apply(e.getKey(), e.getValue());
         }
     }
 
@@ -163,89 +142,75 @@ final class ConfigLoader {
         }
     }
 
-    private void apply(String key, Value v, String name) throws ConfigException {
-        String where = v.where() == null ? source + " " + name + ": " : at(v.where()) + key + ": ";
+    private void apply(String key, Value v) throws ConfigException {
+        String where = at(v.where()) + key + ": ";
         if (NOT_YET.contains(key)) {
             warnings.add(where + "ignored, not supported by dtm4j yet");
             return;
         }
-        if (!SUPPORTED.contains(key)) {
-            throw new ConfigException(where + "unknown key" + suggestion(key) + "; known keys: "
-                    + String.join(", ", new TreeSet<>(SUPPORTED)));
-        }
+        ConfigKeys.Key k = ConfigKeys.find(key).orElseThrow(() -> new ConfigException(where + "unknown key"
+                + suggestion(key) + "; known keys: " + knownNear(key)));
         if (v.list()) {
             throw new ConfigException(where + "must be a single value, not a list");
         }
-        String s = v.text().trim();
-        if (s.isEmpty()) {
+        String first = fileSettings.putIfAbsent(k.setting(), key);
+        if (first != null) {
+            throw new ConfigException(where + "sets the same as " + first + "; give only one of them");
+        }
+        given.put(key, where);
+        set(k, where, Placeholders.expand(v.text(), env, where));
+    }
+
+    private void set(ConfigKeys.Key k, String where, String text) throws ConfigException {
+        String s = k.secret() ? text : text.trim();
+        if (s.isBlank()) {
             return; // an empty value keeps the default, as in DTM
         }
-        switch (key) {
-            case "HttpPort", "HTTPServer.Port" -> port = (int) number(where, s, 0, 65535);
-            case "HTTPServer.Address" -> host = s;
-            case "Store.Driver" -> driver = driver(where, s);
-            case "Store.DataDir" -> dataDir = Path.of(s);
-            case "RetryInterval" -> retryInterval = Duration.ofSeconds(number(where, s, 1, 86_400));
-            case "TimeoutToFail" -> timeoutToFail = Duration.ofSeconds(number(where, s, 1, 31_536_000));
-            case "RequestTimeout" -> requestTimeout = Duration.ofSeconds(number(where, s, 1, 3_600));
-            case "LogLevel", "Log.Level" -> logLevel = logLevel(where, s);
-            case "HTTPServer.MaxBodyBytes" -> maxBodyBytes = (int) number(where, s, 1024, 256L << 20);
-            default -> throw new IllegalStateException("unhandled supported key " + key);
-        }
+        k.setter().set(draft, where, s);
     }
 
     private static String suggestion(String key) {
-        for (String k : SUPPORTED) {
-            if (k.equalsIgnoreCase(key)) {
-                return " (did you mean '" + k + "'? keys are case-sensitive)";
+        for (ConfigKeys.Key k : ConfigKeys.KEYS) {
+            if (k.name().equalsIgnoreCase(key)) {
+                return " (did you mean '" + k.name() + "'? keys are case-sensitive)";
             }
         }
         return "";
     }
 
-    private static long number(String where, String s, long min, long max) throws ConfigException {
-        try {
-            long n = Long.parseLong(s);
-            if (n >= min && n <= max) {
-                return n;
+    /** The supported keys of the same section ({@code Store.}...), else the top-level keys and the sections. */
+    private static String knownNear(String key) {
+        int dot = key.indexOf('.');
+        String section = dot > 0 ? key.substring(0, dot + 1) : "";
+        Set<String> near = new TreeSet<>();
+        for (ConfigKeys.Key k : ConfigKeys.KEYS) {
+            if (!section.isEmpty() && k.name().startsWith(section)) {
+                near.add(k.name());
             }
-        } catch (NumberFormatException e) {
-            // reported below
         }
-        throw new ConfigException(where + "must be a whole number from " + min + " to " + max + ", got '"
-                + abbreviate(s) + "'");
-    }
-
-    private static String driver(String where, String s) throws ConfigException {
-        String d = s.toLowerCase(Locale.ROOT);
-        if (d.equals("sqlite") || d.equals("boltdb")) {
-            return ServerConfig.DRIVER_SQLITE; // boltdb is DTM's embedded default; SQLite is ours
+        if (near.isEmpty()) {
+            for (ConfigKeys.Key k : ConfigKeys.KEYS) {
+                int d = k.name().indexOf('.');
+                near.add(d > 0 ? k.name().substring(0, d) + ".*" : k.name());
+            }
         }
-        if (d.equals("mem")) {
-            return ServerConfig.DRIVER_MEM;
-        }
-        if (UNSUPPORTED_DRIVERS.contains(d)) {
-            throw new ConfigException(where + "'" + d + "' is not supported by this build yet; use sqlite or mem");
-        }
-        throw new ConfigException(where + "must be sqlite (or boltdb, read as sqlite) or mem, got '"
-                + abbreviate(s) + "'");
-    }
-
-    private static String logLevel(String where, String s) throws ConfigException {
-        String l = s.toLowerCase(Locale.ROOT);
-        if (!LOG_LEVELS.contains(l)) {
-            throw new ConfigException(where + "must be debug, info, warn or error, got '" + abbreviate(s) + "'");
-        }
-        return l;
+        return String.join(", ", near);
     }
 
     private ServerConfig validated() throws ConfigException {
-        if (timeoutToFail.compareTo(retryInterval) < 0) {
-            throw new ConfigException(source + ": TimeoutToFail (" + timeoutToFail.toSeconds()
-                    + " s) must not be shorter than RetryInterval (" + retryInterval.toSeconds() + " s)");
+        ServerConfig cfg = draft.build();
+        if (cfg.timeoutToFail().compareTo(cfg.retryInterval()) < 0) {
+            throw new ConfigException(source + ": TimeoutToFail (" + cfg.timeoutToFail().toSeconds()
+                    + " s) must not be shorter than RetryInterval (" + cfg.retryInterval().toSeconds() + " s)");
         }
-        return new ServerConfig(port, host, driver, dataDir, retryInterval, timeoutToFail, requestTimeout,
-                logLevel, maxBodyBytes);
+        StoreConfig store = cfg.store();
+        store.validate(source);
+        given.forEach((key, where) -> {
+            if (store.networked() ? key.equals("Store.DataDir") : ConfigKeys.NETWORK_ONLY.contains(key)) {
+                warnings.add(where + "ignored, Store.Driver is " + store.driver());
+            }
+        });
+        return cfg;
     }
 
     private String at(JsonLocation loc) {
@@ -288,7 +253,7 @@ final class ConfigLoader {
         return line.length() > 160 ? line.substring(0, 160) + "..." : line;
     }
 
-    private static String abbreviate(String s) {
+    static String abbreviate(String s) {
         return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 }

@@ -2,6 +2,10 @@ package io.dtm4j.server;
 
 import ch.qos.logback.classic.Level;
 import io.dtm4j.core.DtmException;
+import io.dtm4j.core.ListQuery;
+import io.dtm4j.core.StoreUnavailableException;
+import io.dtm4j.core.spi.TransactionStore;
+import io.dtm4j.store.jdbc.JdbcTransactionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -11,7 +15,9 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.BindException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -19,19 +25,25 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The {@code dtm} command: runs the standalone server with DTM's flags ({@code -c config.yml}, {@code -p},
  * {@code -d}, {@code -v}), plus {@code version} and {@code check} as in the seed manual. Exit codes: 0 after
- * SIGTERM/SIGINT (a graceful stop) or a successful check, 1 when the store cannot be opened, 2 for a usage
- * or configuration error or a port in use. Errors are one line on stderr, never a stack trace.
+ * SIGTERM/SIGINT (a graceful stop) or a successful check; 2 for a usage or configuration error and for every
+ * failure to start (a port in use, a store that cannot be opened or did not answer within
+ * {@code Store.StartupTimeout}); 1 when {@code check} finds a problem with the store. Errors are one line on
+ * stderr, never a stack trace or a password.
  *
  * <p>Precedence: defaults, then DTM's environment variables, then {@code config.yml}, then {@code -p},
  * {@code --log-level} and {@code -d}. One instance per process; not thread-safe.
  */
 @Command(name = "dtm", sortOptions = false, versionProvider = DtmMain.Version.class,
         description = "DTM for Java: a distributed transaction manager speaking DTM's HTTP API.",
-        footer = "%nCommands: 'dtm version' prints the version; 'dtm -c config.yml check' validates the file.")
+        footer = "%nCommands: 'dtm version' prints the version; 'dtm -c config.yml check' validates the file and "
+                + "connects to the store.")
 public final class DtmMain implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(DtmMain.class);
-    static final int EXIT_STORE = 1;
+    /** {@code check} found a problem with the store (the configuration itself is fine). */
+    static final int EXIT_CHECK_STORE = 1;
+    /** A usage or configuration error, and every start-up failure, the store's included (as the README says). */
     static final int EXIT_USAGE = 2;
+    static final int EXIT_START = EXIT_USAGE;
     private static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
 
     @Option(names = {"-c", "--config"}, paramLabel = "config.yml", description = "YAML configuration file")
@@ -81,17 +93,44 @@ public final class DtmMain implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code dtm -c config.yml check}: loads and validates the configuration, then exits. */
-    @Command(name = "check", description = "validate the configuration and exit")
+    /**
+     * {@code dtm -c config.yml check}: loads and validates the configuration, then connects to the store once
+     * and reports what it found. Exit 0 when both are fine, 2 for a configuration problem, 1 for a store one.
+     */
+    @Command(name = "check", description = "validate the configuration, connect to the store once and exit")
     int checkCommand() {
+        ServerConfig cfg;
         try {
             ConfigLoader.Loaded loaded = load();
+            cfg = loaded.config();
             loaded.warnings().forEach(w -> out().println("warning: " + w));
-            out().println("configuration OK: " + loaded.config().summary());
-            out().flush();
-            return 0;
+            out().println("configuration OK: " + cfg.summary());
         } catch (ConfigLoader.ConfigException e) {
             return fail(EXIT_USAGE, e.getMessage());
+        }
+        return checkStore(cfg.store());
+    }
+
+    private static int checkStore(StoreConfig store) {
+        if (StoreConfig.MEM.equals(store.driver())) {
+            out().println("store OK: mem (in memory; nothing to connect to)");
+            return 0;
+        }
+        Path file = store.dataDir().resolve(JdbcTransactionStore.DATABASE_FILE).toAbsolutePath();
+        if (StoreConfig.SQLITE.equals(store.driver()) && !Files.exists(file)) {
+            out().println("store OK: sqlite:" + file + " does not exist yet; the server creates it at its first start");
+            return 0;
+        }
+        try (TransactionStore s = StoreOpener.forConfig(store).openOnce()) {
+            s.list(new ListQuery("", 1, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
+            out().println("store OK: " + s.describe() + " answers and lists its transactions");
+            return 0;
+        } catch (IllegalArgumentException e) {
+            return fail(EXIT_USAGE, "the store refused a setting: " + store.redact(e.getMessage()));
+        } catch (StoreUnavailableException e) {
+            return fail(EXIT_CHECK_STORE, e.getMessage());
+        } catch (DtmException | UncheckedIOException e) {
+            return fail(EXIT_CHECK_STORE, "store problem: " + store.redact(e.getMessage()));
         }
     }
 
@@ -114,9 +153,13 @@ public final class DtmMain implements Callable<Integer> {
                 return fail(EXIT_USAGE, "port " + cfg.httpPort() + " is already in use (or not allowed); stop the "
                         + "other process or choose another port with -p");
             }
-            return fail(EXIT_STORE, e.getMessage());
+            return fail(EXIT_START, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            return fail(EXIT_USAGE, "the store refused a setting: " + cfg.store().redact(e.getMessage()));
+        } catch (StoreUnavailableException e) {
+            return fail(EXIT_START, e.getMessage());
         } catch (DtmException e) {
-            return fail(EXIT_STORE, "cannot open the store: " + e.getMessage());
+            return fail(EXIT_START, "cannot open the store: " + cfg.store().redact(e.getMessage()));
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(node), "dtm-shutdown"));
         LOG.info("dtm {} listening on http://{}:{} with store {} ({})", node.version(), cfg.host(), node.port(),

@@ -3,20 +3,17 @@ package io.dtm4j.server;
 import io.dtm4j.client.OkHttpBranchInvoker;
 import io.dtm4j.core.Coordinator;
 import io.dtm4j.core.RecoveryScheduler;
-import io.dtm4j.core.memory.InMemoryTransactionStore;
+import io.dtm4j.core.RetentionScheduler;
 import io.dtm4j.core.spi.TransactionStore;
-import io.dtm4j.store.jdbc.JdbcTransactionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Duration;
 
 /**
- * One running standalone server: store, branch invoker, coordinator, recovery scheduler and HTTP API, started
- * in that order and closed in reverse. Thread-safe.
+ * One running standalone server: store, branch invoker, coordinator, recovery and retention schedulers and HTTP
+ * API, started in that order and closed in reverse. Thread-safe.
  */
 final class DtmNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DtmNode.class);
@@ -28,40 +25,50 @@ final class DtmNode implements AutoCloseable {
     private final Coordinator coordinator;
     private final DtmServer server;
     private final RecoveryScheduler scheduler;
+    private final RetentionScheduler retention;
 
     private DtmNode(TransactionStore store, OkHttpBranchInvoker invoker, Coordinator coordinator, DtmServer server,
-                    RecoveryScheduler scheduler) {
+                    RecoveryScheduler scheduler, RetentionScheduler retention) {
         this.store = store;
         this.invoker = invoker;
         this.coordinator = coordinator;
         this.server = server;
         this.scheduler = scheduler;
+        this.retention = retention;
     }
 
     /**
-     * Starts everything; on failure closes what was started.
+     * Starts everything; on failure closes what was started. A networked store is waited for up to
+     * {@code Store.StartupTimeout} ({@link StoreOpener}).
      *
      * @throws UncheckedIOException when the HTTP port cannot be bound (cause: the BindException) or the data
      *                              directory cannot be created
-     * @throws io.dtm4j.core.StoreUnavailableException when the store cannot be opened
+     * @throws io.dtm4j.core.StoreUnavailableException when the store cannot be opened or never answered; the
+     *                                                 message is one line for the operator
+     * @throws IllegalArgumentException when the store refuses a setting
      */
     static DtmNode start(ServerConfig cfg) {
-        TransactionStore store = openStore(cfg);
+        return start(cfg, StoreOpener.forConfig(cfg.store()));
+    }
+
+    static DtmNode start(ServerConfig cfg, StoreOpener opener) {
+        TransactionStore store = opener.openWaiting();
         OkHttpBranchInvoker invoker = null;
         Coordinator coordinator = null;
         DtmServer server = null;
+        RecoveryScheduler scheduler = null;
         try {
-            store.ping();
             invoker = OkHttpBranchInvoker.builder().build();
             coordinator = Coordinator.builder().store(store).invoker(invoker).retryInterval(cfg.retryInterval())
                     .timeoutToFail(cfg.timeoutToFail()).requestTimeout(cfg.requestTimeout()).build();
             server = DtmServer.builder().coordinator(coordinator).host(cfg.host()).port(cfg.httpPort())
                     .timeoutToFail(cfg.timeoutToFail()).maxBodyBytes(cfg.maxBodyBytes()).build();
             server.start();
-            RecoveryScheduler scheduler = RecoveryScheduler.start(coordinator, RECOVERY_INTERVAL);
-            return new DtmNode(store, invoker, coordinator, server, scheduler);
+            scheduler = RecoveryScheduler.start(coordinator, RECOVERY_INTERVAL);
+            return new DtmNode(store, invoker, coordinator, server, scheduler, startRetention(cfg, coordinator));
         } catch (RuntimeException e) {
             closeQuietly(server);
+            closeQuietly(scheduler);
             closeQuietly(coordinator);
             closeQuietly(invoker);
             closeQuietly(store);
@@ -69,17 +76,15 @@ final class DtmNode implements AutoCloseable {
         }
     }
 
-    private static TransactionStore openStore(ServerConfig cfg) {
-        if (ServerConfig.DRIVER_MEM.equals(cfg.storeDriver())) {
-            return new InMemoryTransactionStore();
+    private static RetentionScheduler startRetention(ServerConfig cfg, Coordinator coordinator) {
+        Duration keep = cfg.store().finishedRetention();
+        if (keep.isZero()) {
+            LOG.info("retention off (Store.FinishedRetention 0): finished transactions are kept");
+            return null;
         }
-        try {
-            Files.createDirectories(cfg.dataDir());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create Store.DataDir " + cfg.dataDir().toAbsolutePath() + ": "
-                    + e.getMessage(), e);
-        }
-        return JdbcTransactionStore.sqlite(cfg.dataDir());
+        LOG.info("retention: finished transactions are removed {} s after they finish (Store.FinishedRetention)",
+                keep.toSeconds());
+        return RetentionScheduler.start(coordinator, keep);
     }
 
     private static void closeQuietly(AutoCloseable c) {
@@ -109,6 +114,7 @@ final class DtmNode implements AutoCloseable {
     @Override
     public void close() {
         closeQuietly(server);
+        closeQuietly(retention);
         closeQuietly(scheduler);
         closeQuietly(coordinator);
         closeQuietly(invoker);

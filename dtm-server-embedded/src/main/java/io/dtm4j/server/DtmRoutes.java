@@ -28,15 +28,18 @@ final class DtmRoutes {
     private final Coordinator coordinator;
     private final String version;
     private final Duration resetCronTimeout;
+    private final ReadinessCheck readiness;
 
     /**
      * @param version          the server version for the version routes
      * @param resetCronTimeout resetCronTime's default {@code timeout}: DTM uses 3 x TimeoutToFail
+     * @param readiness        answers {@code /api/ready}
      */
-    DtmRoutes(Coordinator coordinator, String version, Duration resetCronTimeout) {
+    DtmRoutes(Coordinator coordinator, String version, Duration resetCronTimeout, ReadinessCheck readiness) {
         this.coordinator = coordinator;
         this.version = version;
         this.resetCronTimeout = resetCronTimeout;
+        this.readiness = readiness;
     }
 
     ApiReply version() {
@@ -45,6 +48,11 @@ final class DtmRoutes {
 
     ApiReply ping() {
         return ApiReply.ok(DtmJson.renderPong());
+    }
+
+    /** Readiness: the store answers (liveness is {@link #ping()}, which checks nothing). */
+    ApiReply ready() {
+        return readiness.check();
     }
 
     ApiReply newGid() {

@@ -49,6 +49,11 @@ public final class DtmServer implements AutoCloseable {
     public static final int DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
     /** Default number of request threads; a wait_result request holds one while its branches run. */
     public static final int DEFAULT_WORKER_THREADS = 200;
+    /**
+     * Default time {@code GET /api/ready} waits for the store's ping: 800 ms, so that the answer comes within
+     * Kubernetes' default probe timeout of 1 s.
+     */
+    public static final Duration DEFAULT_READINESS_TIMEOUT = Duration.ofMillis(800);
     /** Default time running requests get to finish on {@link #close()}. */
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
@@ -61,6 +66,7 @@ public final class DtmServer implements AutoCloseable {
     private final Duration shutdownGrace;
     private final String version;
     private final ApiHandler handler;
+    private final ReadinessCheck readiness;
     private HttpServer http;
     private ThreadPoolExecutor executor;
     private boolean closed;
@@ -71,7 +77,8 @@ public final class DtmServer implements AutoCloseable {
         this.workerThreads = b.workerThreads;
         this.shutdownGrace = b.shutdownGrace;
         this.version = b.version;
-        DtmRoutes routes = new DtmRoutes(b.coordinator, b.version, b.timeoutToFail.multipliedBy(3));
+        this.readiness = new ReadinessCheck(b.coordinator.store(), b.readinessTimeout);
+        DtmRoutes routes = new DtmRoutes(b.coordinator, b.version, b.timeoutToFail.multipliedBy(3), readiness);
         this.handler = new ApiHandler(routes, b.maxBodyBytes);
     }
 
@@ -151,6 +158,7 @@ public final class DtmServer implements AutoCloseable {
             server = http;
             pool = executor;
         }
+        readiness.close();
         if (server == null) {
             return;
         }
@@ -194,6 +202,7 @@ public final class DtmServer implements AutoCloseable {
         private int workerThreads = DEFAULT_WORKER_THREADS;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
         private Duration timeoutToFail = Coordinator.DEFAULT_TIMEOUT_TO_FAIL;
+        private Duration readinessTimeout = DEFAULT_READINESS_TIMEOUT;
         private String version = buildVersion();
 
         private Builder() {
@@ -262,6 +271,19 @@ public final class DtmServer implements AutoCloseable {
                 throw new IllegalArgumentException("timeoutToFail must be positive, got " + value);
             }
             this.timeoutToFail = value;
+            return this;
+        }
+
+        /**
+         * How long {@code GET /api/ready} waits for the store's ping before it answers 503; default 800 ms;
+         * positive.
+         */
+        public Builder readinessTimeout(Duration value) {
+            Objects.requireNonNull(value, "readinessTimeout");
+            if (value.isZero() || value.isNegative()) {
+                throw new IllegalArgumentException("readinessTimeout must be positive, got " + value);
+            }
+            this.readinessTimeout = value;
             return this;
         }
 

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,8 +63,13 @@ class ConfigLoaderTest {
                 HTTPServer:
                   MaxBodyBytes: 2048
                 """);
-        assertThat(c).isEqualTo(new ServerConfig(8080, "0.0.0.0", "mem", Path.of("/var/lib/dtm"),
-                Duration.ofSeconds(12), Duration.ofSeconds(60), Duration.ofSeconds(5), "debug", 2048));
+        assertThat(c.httpPort()).isEqualTo(8080);
+        assertThat(c.logLevel()).isEqualTo("debug");
+        assertThat(c.storeDriver()).isEqualTo("mem");
+        assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/dtm"));
+        assertThat(List.of(c.retryInterval(), c.timeoutToFail(), c.requestTimeout()))
+                .containsExactly(Duration.ofSeconds(12), Duration.ofSeconds(60), Duration.ofSeconds(5));
+        assertThat(c.maxBodyBytes()).isEqualTo(2048);
     }
 
     @Test
@@ -141,8 +148,9 @@ class ConfigLoaderTest {
         rejects("HttpPort: 70000\n", "HttpPort: must be a whole number from 0 to 65535");
         rejects("RetryInterval: 0\n", "RetryInterval: must be a whole number from 1");
         rejects("RequestTimeout: 1.5\n", "RequestTimeout: must be a whole number");
-        rejects("Store:\n  Driver: mysql\n", "'mysql' is not supported by this build yet; use sqlite or mem");
-        rejects("Store:\n  Driver: oracle\n", "must be sqlite (or boltdb, read as sqlite) or mem");
+        rejects("Store:\n  Driver: sqlserver\n", "'sqlserver' is not supported by dtm4j; use postgres, mysql");
+        rejects("Store:\n  Driver: oracle\n", "must be sqlite (or boltdb, read as sqlite), mem, postgres, mysql, "
+                + "mariadb or redis, got 'oracle'");
         rejects("LogLevel: loud\n", "LogLevel: must be debug, info, warn or error");
         rejects("HttpPort: [1, 2]\n", "HttpPort: must be a single value, not a list");
         rejects("- HttpPort: 1\n", "the file must be a mapping of keys");
@@ -167,5 +175,242 @@ class ConfigLoaderTest {
     void summaryHasNoSecrets() throws Exception {
         ServerConfig c = load("Store:\n  Driver: sqlite\n  Password: hunter2\n");
         assertThat(c.summary()).contains("Store.Driver=sqlite").doesNotContain("hunter2");
+    }
+
+    // ---------------------------------------------------------------- Store.* (issue 4)
+
+    /** The seed manual's production example, its password from the environment. */
+    private static final String MANUAL_MYSQL = """
+            Store:
+              Driver: 'mysql'
+              Host: 'mysql-cluster.internal.com'
+              Port: 3306
+              User: 'dtm_prod'
+              Password: '${DB_PASSWORD}'  # 建议使用环境变量
+              Database: 'dtm_production'
+              MaxOpenConns: 50
+              MaxIdleConns: 10
+            """;
+
+    @Test
+    void theManualsProductionStoreLoadsWithItsPasswordFromTheEnvironment() throws Exception {
+        Loaded loaded = ConfigLoader.load(file(MANUAL_MYSQL), Map.of("DB_PASSWORD", "s3cret-Pw"));
+        StoreConfig s = loaded.config().store();
+        assertThat(s.driver()).isEqualTo("mysql");
+        assertThat(s.host()).isEqualTo("mysql-cluster.internal.com");
+        assertThat(s.port()).isEqualTo(3306);
+        assertThat(s.user()).isEqualTo("dtm_prod");
+        assertThat(s.password()).isEqualTo("s3cret-Pw");
+        assertThat(s.database()).isEqualTo("dtm_production");
+        assertThat(s.maxOpenConns()).isEqualTo(50);
+        assertThat(s.maxIdleConns()).isEqualTo(10);
+        assertThat(s.connMaxLifetime()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(loaded.warnings()).isEmpty();
+        assertThat(loaded.config().summary()).contains("Store.Driver=mysql", "Store.Host=mysql-cluster.internal.com",
+                "Store.Port=3306", "Store.User=dtm_prod", "Store.Db=dtm_production", "Store.Password=***")
+                .doesNotContain("s3cret-Pw");
+        assertThat(loaded.config().toString()).doesNotContain("s3cret-Pw");
+        assertThat(s.toString()).doesNotContain("s3cret-Pw");
+    }
+
+    @Test
+    void storeDefaultsAreDtms() throws Exception {
+        StoreConfig s = ConfigLoader.load(null, Map.of()).config().store();
+        assertThat(s.database()).isEqualTo("dtm");
+        assertThat(s.schema()).isEqualTo("public");
+        assertThat(s.port()).isZero();
+        assertThat(s.connMaxLifetime()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(s.dataExpire()).isEqualTo(Duration.ofSeconds(604_800));
+        assertThat(s.finishedDataExpire()).isEqualTo(Duration.ofSeconds(86_400));
+        assertThat(s.redisPrefix()).isEqualTo("{a}");
+        assertThat(s.maxOpenConns()).as("the store's own pool default").isEqualTo(StoreConfig.NOT_SET);
+        assertThat(s.finishedRetention()).isEqualTo(Duration.ofDays(7));
+        assertThat(s.startupTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(s.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void everyStoreKeyHasDtmsEnvironmentVariable() throws Exception {
+        Map<String, String> env = Map.ofEntries(Map.entry("STORE_DRIVER", "postgres"),
+                Map.entry("STORE_HOST", "db.internal"), Map.entry("STORE_PORT", "5433"),
+                Map.entry("STORE_USER", "dtm"), Map.entry("STORE_PASSWORD", " spaced pw "),
+                Map.entry("STORE_DB", "dtmdb"), Map.entry("STORE_SCHEMA", "dtm_s"),
+                Map.entry("STORE_MAX_OPEN_CONNS", "40"), Map.entry("STORE_MAX_IDLE_CONNS", "4"),
+                Map.entry("STORE_CONN_MAX_LIFE_TIME", "7"), Map.entry("STORE_DATA_EXPIRE", "100"),
+                Map.entry("STORE_FINISHED_DATA_EXPIRE", "50"), Map.entry("STORE_REDIS_PREFIX", "{b}"),
+                Map.entry("STORE_FINISHED_RETENTION", "3600"), Map.entry("STORE_STARTUP_TIMEOUT", "9"),
+                Map.entry("STORE_CONNECT_TIMEOUT", "2"), Map.entry("STORE_REDIS_SENTINEL_MASTER", "mymaster"));
+        StoreConfig s = ConfigLoader.load(null, env).config().store();
+        assertThat(s).isEqualTo(new StoreConfig("postgres", StoreConfig.DEFAULT_DATA_DIR, "db.internal", 5433, "dtm",
+                " spaced pw ", "dtmdb", "dtm_s", 40, 4, Duration.ofMinutes(7), Duration.ofSeconds(2),
+                Duration.ofSeconds(100), Duration.ofSeconds(50), "{b}", "mymaster", Duration.ofHours(1),
+                Duration.ofSeconds(9)));
+    }
+
+    /** DTM's rule: the YAML path, CamelCase split into words, upper case, joined with '_'. */
+    @Test
+    void environmentNamesFollowDtmsRule() {
+        for (ConfigKeys.Key k : ConfigKeys.KEYS) {
+            if (!k.env().isEmpty()) {
+                String derived = k.name().replaceAll("([a-z0-9])([A-Z])", "$1_$2")
+                        .replaceAll("([A-Z])([A-Z][a-z])", "$1_$2").replace('.', '_').toUpperCase(Locale.ROOT);
+                assertThat(k.env()).as(k.name()).isEqualTo(derived);
+            }
+        }
+        assertThat(ConfigKeys.find("Store.ConnMaxLifeTime").orElseThrow().env()).isEqualTo("STORE_CONN_MAX_LIFE_TIME");
+    }
+
+    @Test
+    void theFileOverridesStoreVariables() throws Exception {
+        StoreConfig s = ConfigLoader.load(file("Store:\n  Driver: redis\n  Host: file-host\n  Port: 6380\n"),
+                Map.of("STORE_DRIVER", "mysql", "STORE_HOST", "env-host", "STORE_PORT", "1")).config().store();
+        assertThat(List.of(s.driver(), s.host(), s.port())).containsExactly("redis", "file-host", 6380);
+    }
+
+    @Test
+    void dbAndTheManualsDatabaseAreOneSetting() throws Exception {
+        assertThat(load("Store:\n  Db: a\n").store().database()).isEqualTo("a");
+        assertThat(load("Store:\n  Database: b\n").store().database()).isEqualTo("b");
+        rejects("Store:\n  Db: a\n  Database: b\n", "line 3, column 3: Store.Database: sets the same as Store.Db; "
+                + "give only one of them");
+        rejects("HttpPort: 1\nHTTPServer:\n  Port: 2\n", "HTTPServer.Port: sets the same as HttpPort");
+    }
+
+    @Test
+    void driversAndTheirAliases() throws Exception {
+        assertThat(load(pg("Driver: postgresql")).storeDriver()).isEqualTo("postgres");
+        assertThat(load("Store:\n  Driver: MariaDB\n  Host: h\n  Port: 3306\n  User: u\n").storeDriver())
+                .isEqualTo("mariadb");
+        assertThat(load("Store:\n  Driver: redis\n  Host: h\n  Port: 6379\n").storeDriver()).isEqualTo("redis");
+    }
+
+    private static String pg(String driverLine) {
+        return "Store:\n  " + driverLine + "\n  Host: h\n  Port: 5432\n  User: u\n";
+    }
+
+    @Test
+    void dtmsChecksNameTheMissingKey() throws IOException {
+        rejects("Store:\n  Driver: mysql\n  Port: 3306\n  User: u\n",
+                ": Store.Host is required when Store.Driver is mysql");
+        rejects("Store:\n  Driver: postgres\n  Host: h\n  User: u\n",
+                ": Store.Port is required when Store.Driver is postgres (PostgreSQL listens on 5432 by default)");
+        rejects("Store:\n  Driver: mariadb\n  Host: h\n  Port: 3306\n",
+                ": Store.User is required when Store.Driver is mariadb");
+        rejects("Store:\n  Driver: redis\n  Port: 6379\n", ": Store.Host is required when Store.Driver is redis");
+        rejects("Store:\n  Driver: redis\n  Host: h\n", ": Store.Port is required when Store.Driver is redis");
+        rejects("Store:\n  Driver: postgres\n  Host: a,b\n  Port: 5432\n  User: u\n",
+                "Store.Host must be one host when Store.Driver is postgres");
+        rejects("Store:\n  Driver: mysql\n  Host: h\n  Port: 1\n  User: u\n  MaxOpenConns: 5\n  MaxIdleConns: 6\n",
+                "Store.MaxIdleConns (6) must not be larger than Store.MaxOpenConns (5)");
+        rejects("Store:\n  Driver: redis\n  Host: h\n  Port: 6379\n  Db: dtm7\n",
+                "Store.Db must be a Redis database number (e.g. 0) when Store.Driver is redis, got 'dtm7'");
+    }
+
+    @Test
+    void checksOfTheEnvironmentAloneNameTheEnvironment() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("STORE_DRIVER", "postgres")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("environment: Store.Host is required when Store.Driver is postgres "
+                        + "(e.g. Host: 'localhost')");
+    }
+
+    @Test
+    void redisClusterWhenTheHostHoldsCommasAndSentinelByItsMasterName() throws Exception {
+        StoreConfig single = load("Store:\n  Driver: redis\n  Host: r1\n  Port: 6380\n").store();
+        assertThat(single.cluster()).isFalse();
+        assertThat(single.address()).isEqualTo("r1:6380");
+
+        StoreConfig cluster = load("Store:\n  Driver: redis\n  Host: 'r1:7000, r2:7001,r3:7002'\n").store();
+        assertThat(cluster.cluster()).as("DTM's rule: commas mean a cluster; Port is not needed").isTrue();
+        assertThat(cluster.redisNodes()).containsExactly("r1:7000", "r2:7001", "r3:7002");
+        assertThat(cluster.product()).isEqualTo("Redis Cluster");
+
+        StoreConfig sentinel = load("Store:\n  Driver: redis\n  Host: s1,s2:26380\n  Port: 26379\n"
+                + "  RedisSentinelMaster: mymaster\n  Db: 3\n").store();
+        assertThat(sentinel.sentinel()).isTrue();
+        assertThat(sentinel.cluster()).isFalse();
+        assertThat(sentinel.redisNodes()).containsExactly("s1:26379", "s2:26380");
+        assertThat(sentinel.redisDatabase()).isEqualTo(3);
+        assertThat(sentinel.product()).isEqualTo("Redis Sentinel");
+        assertThat(load("Store:\n  Driver: redis\n  Host: r\n  Port: 1\n").store().redisDatabase())
+                .as("DTM's default Db 'dtm' is database 0 on Redis").isZero();
+    }
+
+    @Test
+    void unitsAreDtms() throws Exception {
+        StoreConfig s = load(pg("Driver: postgres") + "  ConnMaxLifeTime: 2\n  DataExpire: 60\n"
+                + "  FinishedDataExpire: 30\n  FinishedRetention: 0\n  StartupTimeout: 0\n").store();
+        assertThat(s.connMaxLifetime()).as("minutes").isEqualTo(Duration.ofMinutes(2));
+        assertThat(s.dataExpire()).as("seconds").isEqualTo(Duration.ofSeconds(60));
+        assertThat(s.finishedDataExpire()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.finishedRetention()).as("0 = off").isZero();
+        assertThat(s.startupTimeout()).isZero();
+        assertThat(s.summary()).contains("Store.FinishedRetention=off");
+        rejects("Store:\n  MaxOpenConns: 1\n", "Store.MaxOpenConns: must be a whole number from 2 to 10000");
+        rejects("Store:\n  ConnMaxLifeTime: 1441\n", "Store.ConnMaxLifeTime: must be a whole number from 0 to 1440");
+        rejects("Store:\n  FinishedRetention: -1\n", "Store.FinishedRetention: must be a whole number from 0");
+    }
+
+    @Test
+    void storeKeysTheDriverDoesNotUseAreWarnings() throws Exception {
+        Loaded loaded = ConfigLoader.load(file("Store:\n  Driver: mem\n  Host: h\n  Password: pw-in-file\n"),
+                Map.of("STORE_PORT", "5432"));
+        assertThat(loaded.warnings()).containsExactly(
+                "environment STORE_PORT: ignored, Store.Driver is mem",
+                dir.resolve("config.yml") + ": line 3, column 3: Store.Host: ignored, Store.Driver is mem",
+                dir.resolve("config.yml") + ": line 4, column 3: Store.Password: ignored, Store.Driver is mem");
+        Loaded pgWithDir = ConfigLoader.load(file(pg("Driver: postgres") + "  DataDir: /x\n"), Map.of());
+        assertThat(pgWithDir.warnings()).singleElement().asString().endsWith("Store.DataDir: ignored, Store.Driver "
+                + "is postgres");
+    }
+
+    // ---------------------------------------------------------------- ${VAR} placeholders
+
+    @Test
+    void placeholdersComeFromTheEnvironment() throws Exception {
+        Map<String, String> env = Map.of("DB_HOST", "db1", "DB_PASSWORD", "pw$1{x}");
+        ServerConfig c = ConfigLoader.load(file(pg("Driver: postgres").replace("Host: h", "Host: '${DB_HOST}.lan'")
+                + "  Password: ${DB_PASSWORD}\n  Schema: ${DTM_SCHEMA:-dtm_default}\n  RedisPrefix: '$${literal}'\n"),
+                env).config();
+        assertThat(c.store().host()).isEqualTo("db1.lan");
+        assertThat(c.store().password()).as("replacement text is not re-scanned").isEqualTo("pw$1{x}");
+        assertThat(c.store().schema()).isEqualTo("dtm_default");
+        assertThat(c.store().redisPrefix()).isEqualTo("${literal}");
+    }
+
+    @Test
+    void aMissingVariableIsAnErrorNamingIt() throws IOException {
+        rejects(MANUAL_MYSQL, "line 6, column 3: Store.Password: environment variable DB_PASSWORD is not set "
+                + "(used as ${DB_PASSWORD}); set it, or write ${DB_PASSWORD:-default}");
+        rejects("Store:\n  Password: 'abc${DB-PASS}'\n", "Store.Password: malformed placeholder; write ${NAME}");
+        rejects("Store:\n  Host: '${UNCLOSED'\n", "Store.Host: malformed placeholder");
+    }
+
+    @Test
+    void placeholdersInKeysNotUsedYetAreNotResolved() throws Exception {
+        Loaded loaded = ConfigLoader.load(file("AlertWebHook: '${NOT_SET_ANYWHERE}'\n"), Map.of());
+        assertThat(loaded.warnings()).singleElement().asString().contains("AlertWebHook: ignored");
+    }
+
+    @Test
+    void thePasswordIsInNoErrorMessage() throws IOException {
+        String pw = "Hunter2-secret";
+        Map<String, String> env = Map.of("STORE_PASSWORD", pw);
+        for (String yaml : List.of("Store:\n  Driver: postgres\n", "Store:\n  Driver: mysql\n  Host: h\n  Port: x\n",
+                "Store:\n  Driver: redis\n  Host: h\n", "Store:\n  Password: " + pw + "\n  Port: [1]\n",
+                "Store:\n  Password: " + pw + "\n  Bogus: 1\n", "Store:\n  Password: '" + pw + "${'\n")) {
+            Path p = file(yaml);
+            assertThatThrownBy(() -> ConfigLoader.load(p, env)).isInstanceOf(ConfigException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).as(yaml).doesNotContain(pw));
+        }
+    }
+
+    @Test
+    void knownKeysOfTheSameSectionAreSuggested() throws IOException {
+        rejects("Store:\n  Hots: h\n", "Store.Hots: unknown key; known keys: Store.ConnMaxLifeTime",
+                "Store.Host", "Store.RedisSentinelMaster");
+        Path p = file("Store:\n  Hots: h\n");
+        assertThatThrownBy(() -> ConfigLoader.load(p, Map.of())).message().doesNotContain("HttpPort");
+        rejects("Bogus: 1\n", "Bogus: unknown key; known keys: ", "HttpPort", "Store.*");
     }
 }

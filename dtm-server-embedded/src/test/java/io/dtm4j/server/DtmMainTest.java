@@ -1,5 +1,6 @@
 package io.dtm4j.server;
 
+import io.dtm4j.store.jdbc.JdbcTransactionStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,5 +118,85 @@ class DtmMainTest {
     void aMissingConfigFileIsExitCode2() {
         assertThat(run("-c", dir.resolve("missing.yml").toString())).isEqualTo(2);
         assertThat(stderr()).contains("missing.yml: no such file");
+    }
+
+    // ---------------------------------------------------------------- the store at start-up and in check
+
+    private static final String PASSWORD = "Pw-not-to-log-1";
+
+    /** A port on 127.0.0.1 where nothing listens. */
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private Path postgresAt(int port, String extra) throws IOException {
+        Path cfg = dir.resolve("pg.yml");
+        Files.writeString(cfg, "Store:\n  Driver: postgres\n  Host: 127.0.0.1\n  Port: " + port + "\n  User: dtm\n"
+                + "  Password: '${DTM_MAIN_TEST_PASSWORD:-" + PASSWORD + "}'\n  ConnectTimeout: 2\n" + extra);
+        return cfg;
+    }
+
+    @Test
+    void checkReportsTheEmbeddedStores() throws IOException {
+        Path cfg = dir.resolve("config.yml");
+        Files.writeString(cfg, "Store:\n  Driver: mem\n");
+        assertThat(run("-c", cfg.toString(), "check")).isZero();
+        assertThat(stdout()).contains("store OK: mem");
+
+        Path data = dir.resolve("data");
+        Files.writeString(cfg, "Store:\n  Driver: sqlite\n  DataDir: '" + data + "'\n");
+        assertThat(run("-c", cfg.toString(), "check")).isZero();
+        assertThat(stdout()).contains("does not exist yet; the server creates it at its first start");
+        assertThat(data).doesNotExist();
+
+        JdbcTransactionStore.builder().sqlite(data).build().close();
+        out.reset();
+        assertThat(run("-c", cfg.toString(), "check")).isZero();
+        assertThat(stdout()).contains("store OK: sqlite:", "answers and lists its transactions");
+    }
+
+    @Test
+    void checkOfAnUnreachableStoreSaysWhatToCheckAndExits1() throws IOException {
+        int port = closedPort();
+        Path cfg = postgresAt(port, "");
+        assertThat(run("-c", cfg.toString(), "check")).isEqualTo(1);
+        assertThat(stdout()).contains("configuration OK: HttpPort=36789 Store.Driver=postgres Store.Host=127.0.0.1 "
+                + "Store.Port=" + port + " Store.User=dtm Store.Db=dtm Store.Schema=public Store.Password=***");
+        assertThat(stderr()).contains("dtm: store not reachable: is PostgreSQL running at 127.0.0.1:" + port + "? ");
+        assertThat(stdout() + stderr()).doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void startUpWaitsForTheStoreWithOneLinePerAttemptThenExits2() throws IOException {
+        int port = closedPort();
+        Path cfg = postgresAt(port, "  StartupTimeout: 4\n");
+        assertThat(run("-c", cfg.toString())).isEqualTo(2);
+        String hint = "store not reachable: is PostgreSQL running at 127.0.0.1:" + port + "?";
+        assertThat(stderr()).contains(hint + " retrying in 3 s (attempt 1, giving up after 4 s): ",
+                "dtm: " + hint + " gave up after 2 attempts (Store.StartupTimeout 4 s): ");
+        assertThat(stderr().lines().filter(l -> l.contains("retrying in 3 s"))).hasSize(1);
+        assertThat(stdout() + stderr()).doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void anUnreachableRedisIsNamedAsSuch() throws IOException {
+        int port = closedPort();
+        Path cfg = dir.resolve("redis.yml");
+        Files.writeString(cfg, "Store:\n  Driver: redis\n  Host: 127.0.0.1\n  Port: " + port + "\n"
+                + "  Password: " + PASSWORD + "\n  StartupTimeout: 0\n  ConnectTimeout: 2\n");
+        assertThat(run("-c", cfg.toString())).isEqualTo(2);
+        assertThat(stderr()).contains("dtm: store not reachable: is Redis running at 127.0.0.1:" + port
+                + "? gave up after 1 attempt (Store.StartupTimeout 0 s): ");
+        assertThat(stdout() + stderr()).doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void aMissingPasswordVariableIsAConfigurationError() throws IOException {
+        Path cfg = dir.resolve("config.yml");
+        Files.writeString(cfg, "Store:\n  Driver: mem\n  Password: '${DTM_MAIN_TEST_UNSET_VARIABLE}'\n");
+        assertThat(run("-c", cfg.toString(), "check")).isEqualTo(2);
+        assertThat(stderr()).contains("Store.Password: environment variable DTM_MAIN_TEST_UNSET_VARIABLE is not set");
     }
 }

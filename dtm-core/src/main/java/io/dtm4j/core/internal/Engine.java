@@ -268,6 +268,16 @@ public final class Engine implements AutoCloseable {
         return new RecoveryReport(claimed.size(), finished, skipped);
     }
 
+    /** See {@link io.dtm4j.core.Coordinator#purgeOnce}. */
+    public int purgeOnce(Duration olderThan, int batch) {
+        Instant cutoff = clock.instant().minus(olderThan);
+        int removed = store.purgeFinished(cutoff, batch);
+        if (removed > 0) {
+            LOG.debug("retention: removed {} transactions finished before {}", removed, cutoff);
+        }
+        return removed;
+    }
+
     private boolean recoverOne(GlobalTransaction g) {
         try {
             RoundResult r = runGuarded(g, store.findBranches(g.gid()));

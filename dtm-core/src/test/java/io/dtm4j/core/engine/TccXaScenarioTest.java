@@ -1,102 +1,14 @@
 package io.dtm4j.core.engine;
 
-import io.dtm4j.core.BranchRegistration;
-import io.dtm4j.core.BranchResult;
-import io.dtm4j.core.GlobalStatus;
-import io.dtm4j.core.IllegalTransitionException;
-import io.dtm4j.core.TransRequest;
-import io.dtm4j.core.TransType;
-import io.dtm4j.core.testing.EngineHarness;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import io.dtm4j.core.memory.InMemoryTransactionStore;
+import io.dtm4j.core.spi.TransactionStore;
+import io.dtm4j.core.testing.TccXaScenarios;
 
-import java.time.Duration;
-import java.util.Map;
+/** The TCC and XA scenarios on {@link InMemoryTransactionStore}; the other stores run the same suite. */
+class TccXaScenarioTest extends TccXaScenarios {
 
-import static io.dtm4j.core.BranchStatus.PREPARED;
-import static io.dtm4j.core.BranchStatus.SUCCEED;
-import static io.dtm4j.core.testing.EngineHarness.BUSI;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-/** TCC and XA phase two as the engine drives it (spec 3.3, 3.4); the SDK side comes with its own issue. */
-class TccXaScenarioTest {
-    private final EngineHarness h = new EngineHarness();
-
-    @AfterEach
-    void close() {
-        h.close();
-    }
-
-    private void tccBranch(String gid, String branchId, String name) {
-        h.coordinator.registerBranch(new BranchRegistration(gid, TransType.TCC, branchId, EngineHarness.body(30),
-                Map.of("confirm", BUSI + "/" + name + "Confirm", "cancel", BUSI + "/" + name + "Revert")));
-    }
-
-    @Test
-    void submitConfirmsFromLastToFirst() {
-        h.coordinator.prepare(TransRequest.builder("TccNormal", TransType.TCC).build());
-        tccBranch("TccNormal", "01", "TransOut");
-        tccBranch("TccNormal", "02", "TransIn");
-
-        h.coordinator.submit(TransRequest.builder("TccNormal", TransType.TCC).build());
-
-        assertThat(h.global("TccNormal").status()).isEqualTo(GlobalStatus.SUCCEED);
-        assertThat(h.statuses("TccNormal")).containsExactly(PREPARED, SUCCEED, PREPARED, SUCCEED);
-        assertThat(h.busi.urls()).containsExactly(BUSI + "/TransInConfirm", BUSI + "/TransOutConfirm");
-        // prepare, two registrations, submit, outcome with both confirms folded in (DTM: 7)
-        assertThat(h.store.writes()).isEqualTo(5);
-    }
-
-    @Test
-    void abortCancelsAndAnOngoingCancelIsRetried() {
-        h.coordinator.prepare(TransRequest.builder("TccRollback", TransType.TCC).build());
-        tccBranch("TccRollback", "01", "TransOut");
-        tccBranch("TccRollback", "02", "TransIn");
-        h.busi.once(BUSI + "/TransOutRevert", BranchResult.ONGOING);
-
-        h.coordinator.abort(TransRequest.builder("TccRollback", TransType.TCC).rollbackReason("try failed").build());
-        assertThat(h.global("TccRollback").status()).isEqualTo(GlobalStatus.ABORTING);
-
-        h.recoverAfter(Duration.ofSeconds(10));
-        assertThat(h.global("TccRollback").status()).isEqualTo(GlobalStatus.FAILED);
-        assertThat(h.global("TccRollback").rollbackReason()).isEqualTo("try failed");
-        assertThat(h.statuses("TccRollback")).containsExactly(SUCCEED, PREPARED, SUCCEED, PREPARED);
-    }
-
-    @Test
-    void preparedTccTimesOutIntoRollbackAndRefusesLateBranches() {
-        h.coordinator.prepare(TransRequest.builder("TccTimeout", TransType.TCC).build());
-        tccBranch("TccTimeout", "01", "TransOut");
-
-        h.recoverAfter(Duration.ofSeconds(300));
-
-        assertThat(h.global("TccTimeout").status()).isEqualTo(GlobalStatus.FAILED);
-        assertThat(h.global("TccTimeout").rollbackReason()).matches("^Timeout after \\d+ seconds$");
-        assertThatThrownBy(() -> tccBranch("TccTimeout", "02", "TransIn"))
-                .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("status: prepared found");
-    }
-
-    @Test
-    void xaCommitsFirstToLastWithPost() {
-        h.coordinator.prepare(TransRequest.builder("XaNormal", TransType.XA).build());
-        for (String id : new String[] {"01", "02"}) {
-            h.coordinator.registerBranch(new BranchRegistration("XaNormal", TransType.XA, id, new byte[0],
-                    Map.of("url", BUSI + "/Xa" + id)));
-        }
-
-        h.coordinator.submit(TransRequest.builder("XaNormal", TransType.XA).build());
-
-        assertThat(h.statuses("XaNormal")).containsExactly(PREPARED, SUCCEED, PREPARED, SUCCEED);
-        assertThat(h.busi.urls()).containsExactly(BUSI + "/Xa01", BUSI + "/Xa02");
-        assertThat(h.busi.calls()).allSatisfy(c -> assertThat(c.httpMethod()).isEqualTo("POST"));
-    }
-
-    @Test
-    void abortOfASagaIsRefused() {
-        h.coordinator.submit(EngineHarness.transferSaga("SagaNoAbort").build());
-
-        assertThatThrownBy(() -> h.coordinator.abort(TransRequest.builder("SagaNoAbort", TransType.SAGA).build()))
-                .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("cannot abort");
+    @Override
+    protected TransactionStore newStore() {
+        return new InMemoryTransactionStore();
     }
 }

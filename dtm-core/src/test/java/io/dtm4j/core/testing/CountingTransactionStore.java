@@ -15,10 +15,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Wraps a store and counts its durable writes (every mutating call that wrote). Thread-safe. */
+/**
+ * Wraps a store and counts its durable writes (every mutating call that wrote) and its reads (lookups, lists and
+ * pings), as the engine asks for them through the SPI. The store-side write-count tests subtract the reads from
+ * what the database counted. Thread-safe.
+ */
 public final class CountingTransactionStore implements TransactionStore {
     private final TransactionStore delegate;
     private final AtomicInteger writes = new AtomicInteger();
+    private final AtomicInteger reads = new AtomicInteger();
 
     public CountingTransactionStore(TransactionStore delegate) {
         this.delegate = delegate;
@@ -29,9 +34,15 @@ public final class CountingTransactionStore implements TransactionStore {
         return writes.get();
     }
 
-    /** Forgets the count. */
+    /** Calls of {@code findGlobal}, {@code findBranches}, {@code list} and {@code ping} so far. */
+    public int reads() {
+        return reads.get();
+    }
+
+    /** Forgets both counts. */
     public void reset() {
         writes.set(0);
+        reads.set(0);
     }
 
     private boolean count(boolean wrote) {
@@ -48,11 +59,13 @@ public final class CountingTransactionStore implements TransactionStore {
 
     @Override
     public Optional<GlobalTransaction> findGlobal(String gid) {
+        reads.incrementAndGet();
         return delegate.findGlobal(gid);
     }
 
     @Override
     public List<Branch> findBranches(String gid) {
+        reads.incrementAndGet();
         return delegate.findBranches(gid);
     }
 
@@ -87,6 +100,7 @@ public final class CountingTransactionStore implements TransactionStore {
 
     @Override
     public TransactionPage list(ListQuery query) {
+        reads.incrementAndGet();
         return delegate.list(query);
     }
 
@@ -99,6 +113,7 @@ public final class CountingTransactionStore implements TransactionStore {
 
     @Override
     public void ping() {
+        reads.incrementAndGet();
         delegate.ping();
     }
 

@@ -2,6 +2,7 @@ package io.dtm4j.core.testing;
 
 import org.junit.jupiter.api.Assumptions;
 
+import java.net.URI;
 import java.util.Optional;
 
 /**
@@ -23,6 +24,31 @@ public final class ItEnvironment {
     /** JDBC URL of the test MariaDB (database dtm, {@code sslMode=disable}). */
     public static String mariadbUrl() {
         return require("DTM_TEST_MYSQL_URL");
+    }
+
+    /** Host of the test PostgreSQL, from {@link #postgresUrl()}. */
+    public static String postgresHost() {
+        return jdbcUri(postgresUrl()).getHost();
+    }
+
+    /** Port of the test PostgreSQL, from {@link #postgresUrl()}. */
+    public static int postgresPort() {
+        return jdbcUri(postgresUrl()).getPort();
+    }
+
+    /** Database of the test PostgreSQL ({@code dtm}), from {@link #postgresUrl()}. */
+    public static String postgresDatabase() {
+        return jdbcUri(postgresUrl()).getPath().substring(1);
+    }
+
+    /** Host of the test MariaDB, from {@link #mariadbUrl()}. */
+    public static String mariadbHost() {
+        return jdbcUri(mariadbUrl()).getHost();
+    }
+
+    /** Port of the test MariaDB, from {@link #mariadbUrl()}. */
+    public static int mariadbPort() {
+        return jdbcUri(mariadbUrl()).getPort();
     }
 
     /** Host of the test Redis. */
@@ -48,6 +74,14 @@ public final class ItEnvironment {
     /** True when integration tests must fail, not skip, when a store is missing. */
     public static boolean required() {
         return Boolean.getBoolean("dtm.it.required");
+    }
+
+    private static URI jdbcUri(String jdbcUrl) {
+        URI uri = URI.create(jdbcUrl.substring("jdbc:".length()));
+        if (uri.getHost() == null || uri.getPort() < 0) {
+            throw new IllegalStateException("cannot read host:port from " + jdbcUrl);
+        }
+        return uri;
     }
 
     private static String require(String name) {

@@ -1,6 +1,5 @@
 package io.dtm4j.store.jdbc;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.dtm4j.core.Branch;
 import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
@@ -11,6 +10,8 @@ import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.CronReset;
 import io.dtm4j.core.spi.TransactionStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,53 +20,89 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Pattern;
 
 /**
- * A {@link TransactionStore} in SQL. Today: an embedded SQLite file, {@code dtm.db} in a data directory,
- * the default store of dtm4j.
+ * A {@link TransactionStore} in SQL: an embedded SQLite file (the default store of dtm4j), PostgreSQL, or
+ * MySQL/MariaDB. Build one with {@link #builder()}.
  *
- * <p>Durability: WAL journal with {@code synchronous=FULL} (and {@code fullfsync} where the OS has it), so a
- * write that returned survives a process kill and a power loss. All writes go through one writer thread
- * ({@code dtm-sqlite-writer}) with group commit: writes waiting together share one transaction and one fsync,
- * each in its own savepoint (see {@code docs/decisions/002-sqlite-group-commit.md}). Reads run concurrently on
- * a small pool of query-only connections, which WAL lets read while the writer writes.
+ * <p>Layout: DTM's tables {@code trans_global}, {@code trans_branch_op} and {@code kv} with DTM's column,
+ * constraint and index names, so a database DTM created can be used as it is and DTM tools read ours. Created on
+ * first open when absent; versioned (SQLite: {@code PRAGMA user_version}; servers: table
+ * {@code dtm4j_schema_version}); a database written by a newer dtm4j is refused. {@link #schemaSql(SqlDialect)}
+ * returns the DDL for a DBA. Times keep milliseconds (SQLite: INTEGER epoch milliseconds; PostgreSQL:
+ * {@code timestamp(3) with time zone}; MySQL: {@code datetime(3)} holding <b>UTC</b>), or whole seconds in tables
+ * DTM created; an instant is truncated toward the past to that precision. {@code next_cron_interval} is whole
+ * seconds on servers (DTM's unit; a fraction rounds up) and milliseconds in SQLite. The {@code options} column
+ * holds DTM's options JSON.
  *
- * <p>Layout: DTM's tables {@code trans_global}, {@code trans_branch_op} and {@code kv} with DTM's column names.
- * SQLite has no datetime type, so times are INTEGER epoch milliseconds (UTC) and {@code next_cron_interval} is
- * milliseconds; instants are truncated to whole milliseconds. The {@code options} column holds DTM's options
- * JSON. The schema is created on first open and versioned in {@code PRAGMA user_version}; a file written by a
- * newer version is refused.
+ * <p>Writes: every write goes through a few writer threads with group commit: writes waiting together share one
+ * database transaction and one commit, each rolled back alone if it fails (see {@code BatchWriter},
+ * {@code BatchRun} and {@code docs/decisions/002-sqlite-group-commit.md}). A write returns once its commit is
+ * durable. Reads run concurrently on a pool and see every write that returned.
  *
- * <p>Errors: SQLite failures (disk full, I/O error, cannot open, locked, corrupt) surface as
- * {@link StoreUnavailableException} naming the file and what to check. Thread-safe. {@link #close()} finishes
- * the queued writes, then stops the writer and closes every connection; later calls fail with a message saying
- * the store is closed.
+ * <p>Errors: a database that cannot be reached, refuses the login, or fails surfaces as
+ * {@link StoreUnavailableException} naming the store ({@link #describe()}) and what to check, never the password;
+ * a value too long for its column as {@link InvalidRequestException}. Thread-safe. {@link #close()} finishes the
+ * queued writes, then stops the writers and closes every connection; later calls fail with a message saying the
+ * store is closed.
  */
 public final class JdbcTransactionStore implements TransactionStore {
 
-    /** The database file inside the data directory. */
+    /** The SQLite database file inside the data directory. */
     public static final String DATABASE_FILE = "dtm.db";
-    /** Default time SQLite waits for a lock held by another connection: 5 s. */
+    /** SQLite: default time to wait for a lock held by another connection: 5 s. */
     public static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(5);
-    /** Default number of read connections: 4. */
+    /** SQLite: default number of read connections: 4. */
     public static final int DEFAULT_READ_CONNECTIONS = 4;
     /** Default largest number of writes committed together: 256. */
     public static final int DEFAULT_MAX_BATCH = 256;
+    /** PostgreSQL/MySQL: default most connections open at once, readers and writers together: 32. */
+    public static final int DEFAULT_MAX_OPEN_CONNS = 32;
+    /** PostgreSQL/MySQL: default read connections kept open while idle: 4. */
+    public static final int DEFAULT_MAX_IDLE_CONNS = 4;
+    /** PostgreSQL/MySQL: default age after which a connection is replaced: 5 min (DTM's). */
+    public static final Duration DEFAULT_CONN_MAX_LIFETIME = Duration.ofMinutes(5);
+    /** PostgreSQL/MySQL: default wait for a connection, new or from the pool: 3 s, so an outage fails calls fast. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    /** PostgreSQL/MySQL: default wait for any answer from the database before the connection is dropped: 30 s. */
+    public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(30);
+    /** PostgreSQL/MySQL: default number of writer threads (and write connections): 2. */
+    public static final int DEFAULT_WRITERS = 2;
 
-    private final SqliteErrors errors;
-    private final SqliteWriter writer;
-    private final HikariDataSource readers;
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcTransactionStore.class);
+
+    /** Where reads get their connection: a pool. */
+    interface ReadConnections extends AutoCloseable {
+        /** A connection; closing it gives it back. */
+        Connection get() throws SQLException;
+
+        /** Closes the pool. */
+        @Override
+        void close();
+    }
+
+    private final SqlErrors errors;
+    private final BatchWriter writer;
+    private final ReadConnections readers;
+    private final ReadSql reads;
+    private final WriteSql writes;
     private volatile boolean closed;
 
-    private JdbcTransactionStore(SqliteErrors errors, SqliteWriter writer, HikariDataSource readers) {
+    JdbcTransactionStore(SqlErrors errors, BatchWriter writer, ReadConnections readers, Rows rows,
+                         WriteSql writes) {
         this.errors = errors;
         this.writer = writer;
         this.readers = readers;
+        this.reads = new ReadSql(rows);
+        this.writes = writes;
     }
 
     /** Opens (creating if needed) the SQLite store in {@code directory} with default settings. */
@@ -73,66 +110,79 @@ public final class JdbcTransactionStore implements TransactionStore {
         return builder().sqlite(directory).build();
     }
 
-    /** Returns a builder; choose the database with {@link Builder#sqlite(Path)}. */
+    /** Returns a builder; choose the database with {@code sqlite}, {@code postgres} or {@code mysql}. */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * Returns the DDL of the newest schema of {@code dialect}, for a DBA who creates the tables ahead (then the
+     * store needs no DDL privilege). For PostgreSQL and MySQL it also creates and fills
+     * {@code dtm4j_schema_version}; run it in the store's schema or database.
+     */
+    public static String schemaSql(SqlDialect dialect) {
+        Objects.requireNonNull(dialect, "dialect");
+        return dialect == SqlDialect.SQLITE ? SqliteSchema.script() : SchemaScripts.fullScript(dialect);
+    }
+
     @Override
     public boolean insert(GlobalTransaction global, List<Branch> branches) {
-        List<Branch> rows = List.copyOf(branches);
-        return write("gid=" + global.gid() + ": insert", c -> WriteSql.insert(c, global, rows));
+        List<Branch> rows = WriteSql.checkedRows(global.gid(), branches);
+        return write("gid=" + global.gid() + ": insert", c -> writes.insert(c, global, rows));
     }
 
     @Override
     public Optional<GlobalTransaction> findGlobal(String gid) {
-        return read("gid=" + gid + ": find", c -> ReadSql.findGlobal(c, gid, errors.name()));
+        return read("gid=" + gid + ": find", c -> reads.findGlobal(c, gid));
     }
 
     @Override
     public List<Branch> findBranches(String gid) {
-        return read("gid=" + gid + ": find branches", c -> ReadSql.findBranches(c, gid));
+        return read("gid=" + gid + ": find branches", c -> reads.findBranches(c, gid));
     }
 
     @Override
     public boolean update(TransactionUpdate update) {
-        return write("gid=" + update.gid() + ": update", c -> WriteSql.update(c, update));
+        TransactionUpdate u = WriteSql.withDistinctBranches(update);
+        return write("gid=" + u.gid() + ": update", c -> writes.update(c, u));
     }
 
     @Override
     public boolean appendBranches(String gid, GlobalStatus expected, List<Branch> branches) {
-        List<Branch> rows = List.copyOf(branches);
-        return write("gid=" + gid + ": append branches", c -> WriteSql.appendBranches(c, gid, expected, rows));
+        List<Branch> rows = WriteSql.checkedRows(gid, branches);
+        return write("gid=" + gid + ": append branches", c -> writes.appendBranches(c, gid, expected, rows));
     }
 
     @Override
     public List<GlobalTransaction> claimDue(Instant now, Duration lease, String owner, int limit) {
         requireNonNegative(limit);
-        return write("claim due transactions",
-                c -> WriteSql.claimDue(c, now, lease, owner, limit, errors.name()));
+        if (limit == 0) {
+            return List.of();
+        }
+        return write("claim due transactions", c -> writes.claimDue(c, now, lease, owner, limit));
     }
 
     @Override
     public boolean retryNow(String gid, Instant now) {
-        return write("gid=" + gid + ": retry now", c -> WriteSql.retryNow(c, gid, now));
+        return write("gid=" + gid + ": retry now", c -> writes.retryNow(c, gid, now));
     }
 
     @Override
     public CronReset resetCronTime(Instant now, Duration after, int limit) {
         requireNonNegative(limit);
-        return write("reset cron time", c -> WriteSql.resetCronTime(c, now, after, limit));
+        return write("reset cron time", c -> writes.resetCronTime(c, now, after, limit));
     }
 
     @Override
     public TransactionPage list(ListQuery query) {
         long before = query.position().isEmpty() ? Long.MAX_VALUE : position(query.position());
-        return read("list transactions", c -> ReadSql.list(c, query, before, errors.name()));
+        return read("list transactions", c -> reads.list(c, query, before));
     }
 
     @Override
     public int purgeFinished(Instant finishedBefore, int limit) {
         requireNonNegative(limit);
-        return write("purge finished transactions", c -> WriteSql.purgeFinished(c, finishedBefore, limit));
+        return write("purge finished transactions", c -> writes.purgeFinished(c, finishedBefore, limit));
     }
 
     @Override
@@ -144,7 +194,10 @@ public final class JdbcTransactionStore implements TransactionStore {
         });
     }
 
-    /** Returns {@code sqlite:<absolute path of dtm.db>}. */
+    /**
+     * Returns where the data lives, without secrets: {@code sqlite:<absolute path of dtm.db>},
+     * {@code postgres://host:port/database?schema=s} or {@code mysql://host:port/database}.
+     */
     @Override
     public String describe() {
         return errors.name();
@@ -152,13 +205,17 @@ public final class JdbcTransactionStore implements TransactionStore {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
+        LOG.info("{}: closing", errors.name());
         readers.close();
-        // The writer closes its connection last, so SQLite checkpoints the WAL into dtm.db on the way out.
+        // The writer closes its connections last, so SQLite checkpoints the WAL into dtm.db on the way out.
         writer.close();
     }
 
-    /** How many SQLite transactions the writer has committed; each holds one or more writes. For tests. */
+    /** How many transactions the writers have committed; each holds one or more writes. For tests. */
     long commits() {
         return writer.commits();
     }
@@ -168,35 +225,34 @@ public final class JdbcTransactionStore implements TransactionStore {
         return writer.pending();
     }
 
-    /**
-     * Makes the writer wait inside a batch of its own until {@code release} opens; returns once the writer is
-     * waiting, with the future of that batch. For tests that need several writes to queue into one batch.
-     */
-    CompletableFuture<Void> holdWriter(CountDownLatch release) throws InterruptedException {
-        CountDownLatch holding = new CountDownLatch(1);
-        CompletableFuture<Void> done = writer.writeAsync("hold", c -> {
-            holding.countDown();
-            awaitUninterruptibly(release);
-            return null;
-        });
-        holding.await();
-        return done;
+    /** How many writer threads there are. For tests. */
+    int writers() {
+        return writer.writers();
     }
 
-    /** Runs {@code work} on the write connection in the next batch and returns its result. For tests. */
-    <T> T onWriter(SqliteWriter.Work<T> work) {
+    /**
+     * Makes every writer thread wait inside a batch of its own until {@code release} opens; returns once all of
+     * them are waiting, with the future of those batches. For tests that need several writes to queue into one
+     * batch.
+     */
+    CompletableFuture<Void> holdWriter(CountDownLatch release) throws InterruptedException {
+        return writer.holdAll(release);
+    }
+
+    /** Runs {@code work} on a write connection in the next batch and returns its result. For tests. */
+    <T> T onWriter(WriteOp.Work<T> work) {
         return write("test work", work);
     }
 
-    private <T> T write(String what, SqliteWriter.Work<T> work) {
+    private <T> T write(String what, WriteOp.Work<T> work) {
         return writer.write(what, work);
     }
 
-    private <T> T read(String what, SqliteWriter.Work<T> work) {
+    private <T> T read(String what, WriteOp.Work<T> work) {
         if (closed) {
             throw errors.closed(what);
         }
-        try (Connection c = readers.getConnection()) {
+        try (Connection c = readers.get()) {
             return work.run(c);
         } catch (SQLException e) {
             throw errors.translate(what, e);
@@ -218,24 +274,31 @@ public final class JdbcTransactionStore implements TransactionStore {
         }
     }
 
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Builder of {@link JdbcTransactionStore}; not thread-safe. */
+    /**
+     * Builder of {@link JdbcTransactionStore}: choose the database with {@link #sqlite}, {@link #postgres} or
+     * {@link #mysql} (the last call wins), then optional settings; each setter validates at once. Settings that do
+     * not apply to the chosen database are ignored (e.g. {@code maxOpenConns} for SQLite). Not thread-safe.
+     */
     public static final class Builder {
+        private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._%:\\[\\]-]{1,253}");
+        private static final Pattern DATABASE = Pattern.compile("[A-Za-z0-9_$-]{1,64}");
+        private static final Pattern SCHEMA = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]{0,62}");
+
+        private SqlDialect dialect;
         private Path directory;
+        private String host;
+        private int port;
+        private String database;
+        private String schema;
+        private String user;
+        private String password;
+        private int maxOpenConns = DEFAULT_MAX_OPEN_CONNS;
+        private int maxIdleConns = DEFAULT_MAX_IDLE_CONNS;
+        private Duration connMaxLifetime = DEFAULT_CONN_MAX_LIFETIME;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration socketTimeout = DEFAULT_SOCKET_TIMEOUT;
+        private int writers = DEFAULT_WRITERS;
+        private final Map<String, String> driverProperties = new LinkedHashMap<>();
         private Duration busyTimeout = DEFAULT_BUSY_TIMEOUT;
         private int readConnections = DEFAULT_READ_CONNECTIONS;
         private int maxBatch = DEFAULT_MAX_BATCH;
@@ -244,65 +307,207 @@ public final class JdbcTransactionStore implements TransactionStore {
         }
 
         /**
-         * Uses the SQLite file {@code dtm.db} in {@code directory}, created with its parents when missing.
-         * Required (the server's default is {@code ./dtm-data/}).
+         * Uses the SQLite file {@code dtm.db} in {@code directory}, created with its parents when missing (the
+         * server's default is {@code ./dtm-data/}).
          */
         public Builder sqlite(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
+            this.dialect = SqlDialect.SQLITE;
             return this;
         }
 
-        /** How long SQLite waits for a lock held by another connection; default 5 s; 1 ms to 24 h. */
+        /**
+         * Uses PostgreSQL at {@code host:port}, database {@code database} (which must exist), tables in
+         * {@code schema} (created when missing; DTM's default is {@code public}). Also set {@link #user}.
+         *
+         * @param schema an unquoted identifier: letters, digits, {@code _}, {@code $}; PostgreSQL folds it to lower
+         *               case, as it does DTM's {@code search_path}
+         */
+        public Builder postgres(String host, int port, String database, String schema) {
+            server(SqlDialect.POSTGRES, host, port, database);
+            this.schema = check("schema", schema, SCHEMA);
+            return this;
+        }
+
+        /**
+         * Uses MySQL 8.0.1+ or MariaDB 10.6+ at {@code host:port}, tables in {@code database} (created when
+         * missing; DTM's default is {@code dtm}), through the MariaDB driver. Times are stored as UTC (the session
+         * time zone is set to {@code +00:00}). Also set {@link #user}.
+         */
+        public Builder mysql(String host, int port, String database) {
+            server(SqlDialect.MYSQL, host, port, database);
+            this.schema = "";
+            return this;
+        }
+
+        /** The database user (PostgreSQL and MySQL); required. */
+        public Builder user(String value) {
+            this.user = Objects.requireNonNull(value, "user");
+            return this;
+        }
+
+        /** The database password (PostgreSQL and MySQL); default none. Never logged or put in a message. */
+        public Builder password(String value) {
+            this.password = Objects.requireNonNull(value, "password");
+            return this;
+        }
+
+        /**
+         * Most connections open at once, writers and readers together: {@link #writers} for the writer threads
+         * and the rest for reads. Default 32 (DTM's default, 500, suits Go's lighter connections); 2 to 10000,
+         * and more than {@code writers}.
+         */
+        public Builder maxOpenConns(int value) {
+            this.maxOpenConns = range("maxOpenConns", value, 2, 10_000);
+            return this;
+        }
+
+        /**
+         * Read connections kept open while idle (HikariCP's {@code minimumIdle}, at most
+         * {@code maxOpenConns - writers}; more are opened under load and closed again after half of
+         * {@code connMaxLifetime} idle, at most 10 min). Default 4; 0 to {@code maxOpenConns}.
+         */
+        public Builder maxIdleConns(int value) {
+            this.maxIdleConns = range("maxIdleConns", value, 0, 10_000);
+            return this;
+        }
+
+        /** Age after which a connection is closed and replaced. Default 5 min; 0 (never) or 30 s to 24 h. */
+        public Builder connMaxLifetime(Duration value) {
+            this.connMaxLifetime = duration("connMaxLifetime", value, Duration.ofSeconds(30), Duration.ofHours(24),
+                    true);
+            return this;
+        }
+
+        /**
+         * Longest wait for a connection, new or from the pool; also the driver's connect timeout. A call made while
+         * the database is down fails after about this long. Default 3 s; 250 ms to 10 min.
+         */
+        public Builder connectTimeout(Duration value) {
+            this.connectTimeout = duration("connectTimeout", value, Duration.ofMillis(250), Duration.ofMinutes(10),
+                    false);
+            return this;
+        }
+
+        /**
+         * Longest wait for any answer on an open connection before it is dropped (a hung database, a lock held
+         * too long). Default 30 s; 0 (wait forever) or 1 s to 24 h.
+         */
+        public Builder socketTimeout(Duration value) {
+            this.socketTimeout = duration("socketTimeout", value, Duration.ofSeconds(1), Duration.ofHours(24), true);
+            return this;
+        }
+
+        /**
+         * Writer threads, each with its own connection; concurrent writes share their commits. Default 2; 1 to 64.
+         */
+        public Builder writers(int value) {
+            this.writers = range("writers", value, 1, 64);
+            return this;
+        }
+
+        /**
+         * Sets one JDBC driver property (pgjdbc or MariaDB Connector/J), overriding the store's own, e.g.
+         * {@code sslMode=verify-full} (MySQL; the default is {@code disable}, as DTM) or {@code sslmode=require}.
+         * Not for the user or password: use {@link #user} and {@link #password}.
+         */
+        public Builder driverProperty(String key, String value) {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+            if (key.equalsIgnoreCase("user") || key.equalsIgnoreCase("password")) {
+                throw new IllegalArgumentException("driverProperty " + key + ": use user(...) / password(...)");
+            }
+            if (key.equalsIgnoreCase("useAffectedRows")) {
+                throw new IllegalArgumentException("driverProperty " + key + ": the MySQL store relies on matched-row"
+                        + " counts (useAffectedRows=false) for its compare-and-set");
+            }
+            driverProperties.put(key, value);
+            return this;
+        }
+
+        /** SQLite: how long to wait for a lock held by another connection; default 5 s; 1 ms to 24 h. */
         public Builder busyTimeout(Duration value) {
-            Objects.requireNonNull(value, "busyTimeout");
-            if (value.toMillis() < 1 || value.compareTo(Duration.ofHours(24)) > 0) {
-                throw new IllegalArgumentException("busyTimeout must be 1 ms to 24 h, got " + value);
-            }
-            this.busyTimeout = value;
+            this.busyTimeout = duration("busyTimeout", value, Duration.ofMillis(1), Duration.ofHours(24), false);
             return this;
         }
 
-        /** Size of the read connection pool; default 4; 1 to 64. */
+        /** SQLite: size of the read connection pool; default 4; 1 to 64. */
         public Builder readConnections(int value) {
-            if (value < 1 || value > 64) {
-                throw new IllegalArgumentException("readConnections must be 1 to 64, got " + value);
-            }
-            this.readConnections = value;
+            this.readConnections = range("readConnections", value, 1, 64);
             return this;
         }
 
         /** Largest number of writes committed in one transaction; default 256; 1 to 10000. */
         public Builder maxBatch(int value) {
-            if (value < 1 || value > 10_000) {
-                throw new IllegalArgumentException("maxBatch must be 1 to 10000, got " + value);
-            }
-            this.maxBatch = value;
+            this.maxBatch = range("maxBatch", value, 1, 10_000);
             return this;
         }
 
         /**
-         * Opens the store: creates the directory and the schema when missing, checks the schema version and
-         * starts the writer thread.
+         * Opens the store: creates the SQLite file, or the PostgreSQL schema / MySQL database and the tables, when
+         * missing; checks the schema version; opens the pools and starts the writer threads.
          *
-         * @throws StoreUnavailableException when the directory or file cannot be used, saying what to check
+         * @throws StoreUnavailableException when the database cannot be reached or used, saying what to check
+         * @throws IllegalStateException     when no database was chosen, or settings contradict each other
          */
         public JdbcTransactionStore build() {
-            if (directory == null) {
-                throw new IllegalStateException("choose a database first: builder().sqlite(directory)");
+            if (dialect == null) {
+                throw new IllegalStateException("choose a database first: builder().sqlite(directory),"
+                        + " .postgres(host, port, database, schema) or .mysql(host, port, database)");
             }
-            Path dir = directory.toAbsolutePath().normalize();
-            Path file = dir.resolve(DATABASE_FILE);
-            SqliteErrors errors = new SqliteErrors(file);
-            SqliteFiles.createDirectory(dir, errors.name());
-            Connection writeConnection = SqliteFiles.openWriter(file, errors, busyTimeout);
-            HikariDataSource readers;
-            try {
-                readers = SqliteFiles.openReaders(file, errors, busyTimeout, readConnections);
-            } catch (RuntimeException e) {
-                SqliteFiles.closeQuietly(writeConnection);
-                throw e;
+            if (dialect == SqlDialect.SQLITE) {
+                return StoreFactory.sqlite(directory, busyTimeout, readConnections, maxBatch);
             }
-            return new JdbcTransactionStore(errors, new SqliteWriter(writeConnection, errors, maxBatch), readers);
+            if (user == null || user.isEmpty()) {
+                throw new IllegalStateException("user is required for " + dialect.productName()
+                        + ": builder().user(name)");
+            }
+            if (maxOpenConns <= writers) {
+                throw new IllegalStateException("maxOpenConns (" + maxOpenConns + ") must exceed writers ("
+                        + writers + "): the writers hold that many connections and reads need at least one");
+            }
+            if (maxIdleConns > maxOpenConns) {
+                throw new IllegalStateException("maxIdleConns (" + maxIdleConns + ") must not exceed maxOpenConns ("
+                        + maxOpenConns + ")");
+            }
+            return StoreFactory.server(new ServerConnections.StoreSettings(dialect, host, port, database, schema,
+                    user, password, maxOpenConns, maxIdleConns, connMaxLifetime, connectTimeout, socketTimeout,
+                    writers, maxBatch, driverProperties));
+        }
+
+        private void server(SqlDialect d, String h, int p, String db) {
+            this.host = check("host", h, HOST);
+            this.port = range("port", p, 1, 65_535);
+            this.database = check("database", db, DATABASE);
+            this.dialect = d;
+        }
+
+        private static String check(String name, String value, Pattern pattern) {
+            Objects.requireNonNull(value, name);
+            if (!pattern.matcher(value).matches()) {
+                throw new IllegalArgumentException(name + " must match " + pattern.pattern() + ", got '" + value
+                        + "'");
+            }
+            return value;
+        }
+
+        private static int range(String name, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(name + " must be " + min + " to " + max + ", got " + value);
+            }
+            return value;
+        }
+
+        private static Duration duration(String name, Duration value, Duration min, Duration max, boolean zero) {
+            Objects.requireNonNull(value, name);
+            if (zero && value.isZero()) {
+                return value;
+            }
+            if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+                throw new IllegalArgumentException(name + " must be " + (zero ? "0 or " : "") + min + " to " + max
+                        + ", got " + value);
+            }
+            return value;
         }
     }
 }

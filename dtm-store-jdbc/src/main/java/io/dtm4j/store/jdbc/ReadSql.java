@@ -14,32 +14,35 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Every read of the store, as SQL on a pooled query-only connection. Each method is one statement, so it sees
- * one committed snapshot of the WAL. Thread-safe (stateless).
+ * Every read of the store, as SQL on a pooled connection that only reads. Each method is one statement, so it
+ * sees one committed snapshot. The SQL is the same for every dialect; {@link Rows} maps the values. Thread-safe
+ * (immutable).
  */
 final class ReadSql {
-    private ReadSql() {
+    private final Rows rows;
+
+    ReadSql(Rows rows) {
+        this.rows = rows;
     }
 
-    static Optional<GlobalTransaction> findGlobal(Connection c, String gid, String storeName)
-            throws SQLException {
+    Optional<GlobalTransaction> findGlobal(Connection c, String gid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + Rows.GLOBAL_COLUMNS
                 + " FROM trans_global WHERE gid = ?")) {
             ps.setString(1, gid);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(Rows.global(rs, storeName)) : Optional.empty();
+                return rs.next() ? Optional.of(rows.global(rs)) : Optional.empty();
             }
         }
     }
 
-    static List<Branch> findBranches(Connection c, String gid) throws SQLException {
+    List<Branch> findBranches(Connection c, String gid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + Rows.BRANCH_COLUMNS + " FROM trans_branch_op"
                 + " WHERE gid = ? ORDER BY id")) {
             ps.setString(1, gid);
             List<Branch> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(Rows.branch(rs));
+                    out.add(rows.branch(rs));
                 }
             }
             return out;
@@ -47,8 +50,7 @@ final class ReadSql {
     }
 
     /** Newest first by id; one row more than the limit tells whether another page exists. */
-    static TransactionPage list(Connection c, ListQuery q, long beforeId, String storeName)
-            throws SQLException {
+    TransactionPage list(Connection c, ListQuery q, long beforeId) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT " + Rows.GLOBAL_COLUMNS
                 + " FROM trans_global WHERE id < ?");
         List<Object> args = new ArrayList<>(List.of(beforeId));
@@ -62,29 +64,29 @@ final class ReadSql {
         });
         q.createdFrom().ifPresent(t -> {
             sql.append(" AND create_time >= ?");
-            args.add(Rows.millis(t));
+            args.add(rows.boundParam(t));
         });
         q.createdTo().ifPresent(t -> {
             sql.append(" AND create_time <= ?");
-            args.add(Rows.millis(t));
+            args.add(rows.boundParam(t));
         });
         sql.append(" ORDER BY id DESC LIMIT ?");
         args.add(q.limit() + 1);
-        List<GlobalTransaction> rows = new ArrayList<>();
+        List<GlobalTransaction> found = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
             for (int i = 0; i < args.size(); i++) {
                 ps.setObject(i + 1, args.get(i));
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(Rows.global(rs, storeName));
+                    found.add(rows.global(rs));
                 }
             }
         }
-        if (rows.size() <= q.limit()) {
-            return new TransactionPage(rows, "");
+        if (found.size() <= q.limit()) {
+            return new TransactionPage(found, "");
         }
-        List<GlobalTransaction> page = rows.subList(0, q.limit());
+        List<GlobalTransaction> page = found.subList(0, q.limit());
         return new TransactionPage(page, Long.toString(page.get(page.size() - 1).id()));
     }
 }

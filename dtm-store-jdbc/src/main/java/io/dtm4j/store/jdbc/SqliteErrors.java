@@ -12,7 +12,7 @@ import java.sql.SQLTransientConnectionException;
  * Turns SQLite failures into {@link StoreUnavailableException}s that name the database file and say what an
  * operator should check. Callers of the store never see a raw {@link SQLException}. Thread-safe (immutable).
  */
-final class SqliteErrors {
+final class SqliteErrors implements SqlErrors {
 
     // SQLite primary result codes (the low byte of an extended code); see https://sqlite.org/rescode.html
     private static final int BUSY = 5;
@@ -35,7 +35,8 @@ final class SqliteErrors {
     }
 
     /** The store's name for messages and {@code describe()}: {@code sqlite:<absolute path>}. */
-    String name() {
+    @Override
+    public String name() {
         return name;
     }
 
@@ -43,14 +44,9 @@ final class SqliteErrors {
      * Translates a failure of {@code what} (e.g. {@code "gid=abc: insert"}); the message names the file, the
      * SQLite result code and what to check.
      */
-    StoreUnavailableException translate(String what, SQLException e) {
+    @Override
+    public StoreUnavailableException translate(String what, SQLException e) {
         return new StoreUnavailableException(what + " failed: " + name + ": " + advice(e), e);
-    }
-
-    /** The error for any call after {@code close()}. */
-    StoreUnavailableException closed(String what) {
-        return new StoreUnavailableException(what + " failed: " + name
-                + ": the store is closed; build a new JdbcTransactionStore to use this database again");
     }
 
     private String advice(SQLException e) {

@@ -116,6 +116,11 @@ final class SqliteSchema {
         }
     }
 
+    /** The DDL of a new file, as one script. */
+    static String script() {
+        return "-- dtm4j SQLite schema, version " + VERSION + "\n" + String.join(";\n", DDL) + ";\n";
+    }
+
     /** The version recorded in the file; 0 for a new file. */
     static int userVersion(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA user_version")) {

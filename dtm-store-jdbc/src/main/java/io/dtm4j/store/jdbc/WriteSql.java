@@ -16,85 +16,168 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Every write of the store, as SQL on the writer's connection. Each method runs inside the writer's transaction
- * and savepoint, so a read followed by a write (the compare-and-set, the claim) is atomic: this connection is
- * the only writer of the file. A method that throws leaves its savepoint to be rolled back. Thread-safe
- * (stateless), but each call must run on the writer thread.
+ * Every write of the store, as SQL on a writer's connection inside its batch transaction (see {@link BatchRun}).
+ * The writes whose SQL differs between databases are abstract; the portable ones are here. A method that throws
+ * has its writes rolled back by the writer. Subclasses are thread-safe (immutable), and each call runs on one
+ * writer thread.
  */
-final class WriteSql {
+abstract class WriteSql {
 
-    private static final String INSERT_BRANCH = "INSERT INTO trans_branch_op (gid, url, bin_data, branch_id, op,"
-            + " status, create_time, update_time, finish_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (gid, branch_id, op) DO NOTHING";
+    /** Ids per statement when a write works through a list of rows. */
+    static final int CHUNK = 500;
 
-    private WriteSql() {
+    /** Column list of {@code trans_global} for inserts, in the order {@link #bindGlobal} binds them. */
+    static final String INSERT_GLOBAL_COLUMNS = "gid, trans_type, status, query_prepared, protocol, create_time,"
+            + " update_time, finish_time, rollback_time, options, custom_data, next_cron_interval, next_cron_time,"
+            + " owner, ext_data, result, rollback_reason";
+
+    /** Column list of {@code trans_branch_op} for inserts, in the order {@link #bindBranch} binds them. */
+    static final String INSERT_BRANCH_COLUMNS = "gid, url, bin_data, branch_id, op, status, create_time, update_time,"
+            + " finish_time";
+
+    /** Values per branch row in {@link #INSERT_BRANCH_COLUMNS}. */
+    static final int BRANCH_VALUES = 9;
+
+    final Rows rows;
+
+    WriteSql(Rows rows) {
+        this.rows = rows;
     }
 
-    static boolean insert(Connection c, GlobalTransaction g, List<Branch> branches) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO trans_global (gid, trans_type, status,"
-                + " query_prepared, protocol, create_time, update_time, finish_time, rollback_time, options,"
-                + " custom_data, next_cron_interval, next_cron_time, owner, ext_data, result, rollback_reason)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (gid) DO NOTHING")) {
-            ps.setString(1, g.gid());
-            ps.setString(2, g.transType().wireName());
-            ps.setString(3, g.status().wireName());
-            ps.setString(4, g.queryPrepared());
-            ps.setString(5, g.protocol());
-            ps.setLong(6, Rows.millis(g.createTime()));
-            ps.setLong(7, Rows.millis(g.updateTime()));
-            Rows.setOptionalInstant(ps, 8, g.finishTime());
-            Rows.setOptionalInstant(ps, 9, g.rollbackTime());
-            ps.setString(10, g.options().toDtmJson());
-            ps.setString(11, g.customData());
-            ps.setLong(12, g.nextCronInterval().toMillis());
-            ps.setLong(13, Rows.millis(g.nextCronTime()));
-            ps.setString(14, g.owner());
-            ps.setString(15, g.extData());
-            ps.setString(16, g.result());
-            ps.setString(17, g.rollbackReason());
-            if (ps.executeUpdate() == 0) {
-                return false;
-            }
+    /** Inserts a new transaction and its branches; false, writing nothing, when the gid exists. */
+    abstract boolean insert(Connection c, GlobalTransaction g, List<Branch> branches) throws SQLException;
+
+    /** The compare-and-set of {@link io.dtm4j.core.spi.TransactionStore#update}. */
+    abstract boolean update(Connection c, TransactionUpdate u) throws SQLException;
+
+    /** Appends branch rows while the transaction is in {@code expected}. */
+    abstract boolean appendBranches(Connection c, String gid, GlobalStatus expected, List<Branch> branches)
+            throws SQLException;
+
+    /** Claims up to {@code limit} due transactions, oldest due first; {@code limit} is positive. */
+    abstract List<GlobalTransaction> claimDue(Connection c, Instant now, Duration lease, String owner, int limit)
+            throws SQLException;
+
+    boolean retryNow(Connection c, String gid, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE trans_global SET next_cron_time = ?, update_time = ? WHERE gid = ?")) {
+            rows.setInstant(ps, 1, now);
+            rows.setInstant(ps, 2, now);
+            ps.setString(3, gid);
+            return ps.executeUpdate() == 1;
         }
-        insertBranches(c, g.gid(), branches);
-        return true;
     }
 
-    static boolean appendBranches(Connection c, String gid, GlobalStatus expected, List<Branch> branches)
-            throws SQLException {
-        if (!hasStatus(c, gid, expected)) {
-            return false;
-        }
-        insertBranches(c, gid, branches);
-        return true;
-    }
-
-    static boolean update(Connection c, TransactionUpdate u) throws SQLException {
-        if (!hasStatus(c, u.gid(), u.expectedStatus())) {
-            return false;
-        }
-        long now = Rows.millis(u.now());
-        try (PreparedStatement ps = c.prepareStatement("UPDATE trans_branch_op SET status = ?, finish_time = ?,"
-                + " update_time = ? WHERE gid = ? AND branch_id = ? AND op = ?")) {
-            for (BranchUpdate bu : u.branchUpdates()) {
-                ps.setString(1, bu.status().wireName());
-                ps.setLong(2, now);
-                ps.setLong(3, now);
-                ps.setString(4, u.gid());
-                ps.setString(5, bu.branchId());
-                ps.setString(6, bu.op().wireName());
-                if (ps.executeUpdate() == 0) {
-                    throw new InvalidRequestException("gid=" + u.gid() + " branch=" + bu.branchId() + " op="
-                            + bu.op().wireName() + ": no such branch row");
+    /** Picks the ids first (one more than the limit tells whether more remain), then moves those still matching. */
+    CronReset resetCronTime(Connection c, Instant now, Duration after, int limit) throws SQLException {
+        Object bound = rows.boundParam(now.plus(after));
+        List<Long> ids = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM trans_global WHERE status IN "
+                + Rows.UNFINISHED + " AND next_cron_time > ? ORDER BY next_cron_time, id LIMIT ?")) {
+            ps.setObject(1, bound);
+            ps.setLong(2, limit + 1L);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
                 }
             }
         }
-        StringBuilder sql = new StringBuilder("UPDATE trans_global SET update_time = ?");
-        List<Object> args = new ArrayList<>(List.of(now));
+        int count = 0;
+        for (List<Long> chunk : chunks(ids.subList(0, Math.min(limit, ids.size())))) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET next_cron_time = ?,"
+                    + " update_time = ? WHERE id IN (" + placeholders(chunk.size()) + ") AND status IN "
+                    + Rows.UNFINISHED + " AND next_cron_time > ?")) {
+                rows.setInstant(ps, 1, now);
+                rows.setInstant(ps, 2, now);
+                int i = 3;
+                for (long id : chunk) {
+                    ps.setLong(i++, id);
+                }
+                ps.setObject(i, bound);
+                count += ps.executeUpdate();
+            }
+        }
+        return new CronReset(count, ids.size() > limit);
+    }
+
+    /** Removes at most {@code limit} finished transactions, oldest ids first, in statements of {@link #CHUNK}. */
+    int purgeFinished(Connection c, Instant finishedBefore, int limit) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        List<String> gids = new ArrayList<>();
+        // Oldest ids first: finished rows cluster at low ids, so the scan stops early once limit rows are found.
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, gid FROM trans_global WHERE status IN "
+                + Rows.FINISHED + " AND COALESCE(finish_time, rollback_time) < ? ORDER BY id LIMIT ?")) {
+            ps.setObject(1, rows.boundParam(finishedBefore));
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                    gids.add(rs.getString(2));
+                }
+            }
+        }
+        for (List<String> chunk : chunks(gids)) {
+            deleteWhereIn(c, "DELETE FROM trans_branch_op WHERE gid IN ", chunk);
+        }
+        for (List<Long> chunk : chunks(ids)) {
+            deleteWhereIn(c, "DELETE FROM trans_global WHERE id IN ", chunk);
+        }
+        return ids.size();
+    }
+
+    /** Binds the 17 values of {@link #INSERT_GLOBAL_COLUMNS} from {@code first}. */
+    final void bindGlobal(PreparedStatement ps, int first, GlobalTransaction g) throws SQLException {
+        int i = first;
+        ps.setString(i++, g.gid());
+        ps.setString(i++, g.transType().wireName());
+        ps.setString(i++, g.status().wireName());
+        ps.setString(i++, g.queryPrepared());
+        ps.setString(i++, g.protocol());
+        rows.setInstant(ps, i++, g.createTime());
+        rows.setInstant(ps, i++, g.updateTime());
+        rows.setOptionalInstant(ps, i++, g.finishTime());
+        rows.setOptionalInstant(ps, i++, g.rollbackTime());
+        ps.setString(i++, g.options().toDtmJson());
+        ps.setString(i++, g.customData());
+        rows.setInterval(ps, i++, g.nextCronInterval());
+        rows.setInstant(ps, i++, g.nextCronTime());
+        ps.setString(i++, g.owner());
+        ps.setString(i++, g.extData());
+        ps.setString(i++, g.result());
+        ps.setString(i, g.rollbackReason());
+    }
+
+    /** Binds the {@link #BRANCH_VALUES} values of {@link #INSERT_BRANCH_COLUMNS} from {@code first}. */
+    final void bindBranch(PreparedStatement ps, int first, Branch b) throws SQLException {
+        int i = first;
+        ps.setString(i++, b.gid());
+        ps.setString(i++, b.url());
+        ps.setBytes(i++, b.binData());
+        ps.setString(i++, b.branchId());
+        ps.setString(i++, b.op().wireName());
+        ps.setString(i++, b.status().wireName());
+        rows.setInstant(ps, i++, b.createTime());
+        rows.setInstant(ps, i++, b.updateTime());
+        rows.setOptionalInstant(ps, i, b.finishTime());
+    }
+
+    /**
+     * The SET list of the global row for {@code u}, with its arguments appended to {@code args}: update_time
+     * always, status with finish_time (succeed) or rollback_time (failed), and the present optional fields.
+     */
+    final String globalSet(TransactionUpdate u, List<Object> args) {
+        StringBuilder sql = new StringBuilder("update_time = ?");
+        Object now = rows.instantParam(u.now());
+        args.add(now);
         if (u.newStatus().isPresent()) {
             GlobalStatus s = u.newStatus().get();
             sql.append(", status = ?");
@@ -109,142 +192,102 @@ final class WriteSql {
         }
         set(sql, args, "rollback_reason", u.rollbackReason());
         set(sql, args, "result", u.result());
-        set(sql, args, "next_cron_interval", u.nextCronInterval().map(Duration::toMillis));
-        set(sql, args, "next_cron_time", u.nextCronTime().map(Rows::millis));
-        sql.append(" WHERE gid = ? AND status = ?");
-        args.add(u.gid());
-        args.add(u.expectedStatus().wireName());
-        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            for (int i = 0; i < args.size(); i++) {
-                ps.setObject(i + 1, args.get(i));
+        set(sql, args, "next_cron_interval", u.nextCronInterval().map(rows::intervalParam));
+        set(sql, args, "next_cron_time", u.nextCronTime().map(rows::instantParam));
+        return sql.toString();
+    }
+
+    /** A claimed transaction as the claim wrote it. */
+    final GlobalTransaction claimed(GlobalTransaction g, Instant now, Duration lease, String owner) {
+        return new GlobalTransaction(g.id(), g.gid(), g.transType(), g.status(), g.queryPrepared(), g.protocol(),
+                g.createTime(), rows.stored(now), g.finishTime(), g.rollbackTime(), g.options(), g.customData(),
+                g.nextCronInterval(), rows.stored(now.plus(lease)), owner, g.extData(), g.result(),
+                g.rollbackReason());
+    }
+
+    /** The first of {@code branches} whose (branchId, op) is not in {@code inserted} ("branchId/op" keys). */
+    static DuplicateBranchException duplicateAmong(String gid, List<Branch> branches, Set<String> inserted) {
+        for (Branch b : branches) {
+            if (!inserted.contains(key(b.branchId(), b.op().wireName()))) {
+                return new DuplicateBranchException(gid, b.branchId(), b.op().wireName());
             }
-            return ps.executeUpdate() == 1;
+        }
+        // A row that existed a moment ago and is gone now (purged): still a conflict; name the first row.
+        Branch first = branches.get(0);
+        return new DuplicateBranchException(gid, first.branchId(), first.op().wireName());
+    }
+
+    /** The first of {@code updates} whose row is not in {@code found} ("branchId/op" keys). */
+    static InvalidRequestException missingBranch(String gid, List<BranchUpdate> updates, Set<String> found) {
+        for (BranchUpdate bu : updates) {
+            if (!found.contains(key(bu.branchId(), bu.op().wireName()))) {
+                return new InvalidRequestException("gid=" + gid + " branch=" + bu.branchId() + " op="
+                        + bu.op().wireName() + ": no such branch row");
+            }
+        }
+        BranchUpdate first = updates.get(0);
+        return new InvalidRequestException("gid=" + gid + " branch=" + first.branchId() + " op="
+                + first.op().wireName() + ": a branch row changed while it was updated; retry");
+    }
+
+    /** Checks, before anything is queued, that the rows belong to {@code gid} and repeat no (branchId, op). */
+    static List<Branch> checkedRows(String gid, List<Branch> branches) {
+        List<Branch> rows = List.copyOf(branches);
+        Set<String> keys = new HashSet<>();
+        for (Branch b : rows) {
+            if (!b.gid().equals(gid)) {
+                throw new InvalidRequestException("gid=" + gid + " branch=" + b.branchId() + " op="
+                        + b.op().wireName() + ": the branch row belongs to gid=" + b.gid());
+            }
+            if (!keys.add(key(b.branchId(), b.op().wireName()))) {
+                throw new DuplicateBranchException(gid, b.branchId(), b.op().wireName());
+            }
+        }
+        return rows;
+    }
+
+    /** One branch update per row; when a row is named twice the last status wins, as if applied in order. */
+    static TransactionUpdate withDistinctBranches(TransactionUpdate u) {
+        Map<String, BranchUpdate> byKey = new LinkedHashMap<>();
+        for (BranchUpdate bu : u.branchUpdates()) {
+            byKey.put(key(bu.branchId(), bu.op().wireName()), bu);
+        }
+        if (byKey.size() == u.branchUpdates().size()) {
+            return u;
+        }
+        return new TransactionUpdate(u.gid(), u.expectedStatus(), u.newStatus(), u.now(), u.rollbackReason(),
+                u.result(), u.nextCronInterval(), u.nextCronTime(), List.copyOf(byKey.values()));
+    }
+
+    static String key(String branchId, String op) {
+        return branchId + "/" + op;
+    }
+
+    /** {@code n} comma-separated question marks. */
+    static String placeholders(int n) {
+        return String.join(", ", Collections.nCopies(n, "?"));
+    }
+
+    static <T> List<List<T>> chunks(List<T> all) {
+        List<List<T>> out = new ArrayList<>();
+        for (int i = 0; i < all.size(); i += CHUNK) {
+            out.add(all.subList(i, Math.min(all.size(), i + CHUNK)));
+        }
+        return out;
+    }
+
+    static void bindAll(PreparedStatement ps, List<Object> args) throws SQLException {
+        for (int i = 0; i < args.size(); i++) {
+            ps.setObject(i + 1, args.get(i));
         }
     }
 
-    static List<GlobalTransaction> claimDue(Connection c, Instant now, Duration lease, String owner, int limit,
-                                            String storeName) throws SQLException {
-        List<GlobalTransaction> due = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + Rows.GLOBAL_COLUMNS + " FROM trans_global"
-                + " WHERE status IN " + Rows.UNFINISHED + " AND next_cron_time <= ?"
-                + " ORDER BY next_cron_time, id LIMIT ?")) {
-            ps.setLong(1, Rows.millis(now));
-            ps.setInt(2, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    due.add(Rows.global(rs, storeName));
-                }
+    private static void deleteWhereIn(Connection c, String sql, List<?> values) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql + "(" + placeholders(values.size()) + ")")) {
+            for (int i = 0; i < values.size(); i++) {
+                ps.setObject(i + 1, values.get(i));
             }
-        }
-        Instant at = Rows.stored(now);
-        Instant next = Rows.stored(now.plus(lease));
-        List<GlobalTransaction> claimed = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET owner = ?, next_cron_time = ?,"
-                + " update_time = ? WHERE id = ?")) {
-            for (GlobalTransaction g : due) {
-                ps.setString(1, owner);
-                ps.setLong(2, Rows.millis(next));
-                ps.setLong(3, Rows.millis(at));
-                ps.setLong(4, g.id());
-                ps.executeUpdate();
-                claimed.add(new GlobalTransaction(g.id(), g.gid(), g.transType(), g.status(), g.queryPrepared(),
-                        g.protocol(), g.createTime(), at, g.finishTime(), g.rollbackTime(), g.options(),
-                        g.customData(), g.nextCronInterval(), next, owner, g.extData(), g.result(),
-                        g.rollbackReason()));
-            }
-        }
-        return claimed;
-    }
-
-    static boolean retryNow(Connection c, String gid, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE trans_global SET next_cron_time = ?, update_time = ? WHERE gid = ?")) {
-            ps.setLong(1, Rows.millis(now));
-            ps.setLong(2, Rows.millis(now));
-            ps.setString(3, gid);
-            return ps.executeUpdate() == 1;
-        }
-    }
-
-    static CronReset resetCronTime(Connection c, Instant now, Duration after, int limit) throws SQLException {
-        List<Long> ids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM trans_global WHERE status IN "
-                + Rows.UNFINISHED + " AND next_cron_time > ? ORDER BY next_cron_time, id LIMIT ?")) {
-            ps.setLong(1, Rows.millis(now.plus(after)));
-            ps.setLong(2, limit + 1L);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getLong(1));
-                }
-            }
-        }
-        int count = Math.min(limit, ids.size());
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE trans_global SET next_cron_time = ?, update_time = ? WHERE id = ?")) {
-            for (long id : ids.subList(0, count)) {
-                ps.setLong(1, Rows.millis(now));
-                ps.setLong(2, Rows.millis(now));
-                ps.setLong(3, id);
-                ps.executeUpdate();
-            }
-        }
-        return new CronReset(count, ids.size() > limit);
-    }
-
-    static int purgeFinished(Connection c, Instant finishedBefore, int limit) throws SQLException {
-        List<String> gids = new ArrayList<>();
-        // Oldest ids first: finished rows cluster at low ids, so the scan stops early once limit rows are found.
-        try (PreparedStatement ps = c.prepareStatement("SELECT gid FROM trans_global WHERE status IN "
-                + Rows.FINISHED + " AND COALESCE(finish_time, rollback_time) < ? ORDER BY id LIMIT ?")) {
-            ps.setLong(1, Rows.millis(finishedBefore));
-            ps.setInt(2, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    gids.add(rs.getString(1));
-                }
-            }
-        }
-        try (PreparedStatement branches = c.prepareStatement("DELETE FROM trans_branch_op WHERE gid = ?");
-             PreparedStatement global = c.prepareStatement("DELETE FROM trans_global WHERE gid = ?")) {
-            for (String gid : gids) {
-                branches.setString(1, gid);
-                branches.executeUpdate();
-                global.setString(1, gid);
-                global.executeUpdate();
-            }
-        }
-        return gids.size();
-    }
-
-    private static boolean hasStatus(Connection c, String gid, GlobalStatus expected) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT status FROM trans_global WHERE gid = ?")) {
-            ps.setString(1, gid);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && expected.wireName().equals(rs.getString(1));
-            }
-        }
-    }
-
-    private static void insertBranches(Connection c, String gid, List<Branch> branches) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(INSERT_BRANCH)) {
-            for (Branch b : branches) {
-                if (!b.gid().equals(gid)) {
-                    throw new InvalidRequestException("gid=" + gid + " branch=" + b.branchId() + " op="
-                            + b.op().wireName() + ": the branch row belongs to gid=" + b.gid());
-                }
-                ps.setString(1, gid);
-                ps.setString(2, b.url());
-                ps.setBytes(3, b.binData());
-                ps.setString(4, b.branchId());
-                ps.setString(5, b.op().wireName());
-                ps.setString(6, b.status().wireName());
-                ps.setLong(7, Rows.millis(b.createTime()));
-                ps.setLong(8, Rows.millis(b.updateTime()));
-                Rows.setOptionalInstant(ps, 9, b.finishTime());
-                if (ps.executeUpdate() == 0) {
-                    throw new DuplicateBranchException(gid, b.branchId(), b.op().wireName());
-                }
-            }
+            ps.executeUpdate();
         }
     }
 

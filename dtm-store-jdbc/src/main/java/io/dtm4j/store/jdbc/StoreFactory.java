@@ -1,0 +1,89 @@
+package io.dtm4j.store.jdbc;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.dtm4j.core.StoreUnavailableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * Assembles a {@link JdbcTransactionStore} from validated settings: the connections, the schema, the rows mapping,
+ * the dialect's writes and the writer threads. Thread-safe (stateless).
+ */
+final class StoreFactory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StoreFactory.class);
+
+    private StoreFactory() {
+    }
+
+    /** The SQLite store in {@code directory}: one write connection with one writer thread, a small read pool. */
+    static JdbcTransactionStore sqlite(Path directory, Duration busyTimeout, int readConnections, int maxBatch) {
+        Path dir = directory.toAbsolutePath().normalize();
+        Path file = dir.resolve(JdbcTransactionStore.DATABASE_FILE);
+        SqliteErrors errors = new SqliteErrors(file);
+        SqliteFiles.createDirectory(dir, errors.name());
+        Connection writeConnection = SqliteFiles.openWriter(file, errors, busyTimeout);
+        HikariDataSource readers;
+        try {
+            readers = SqliteFiles.openReaders(file, errors, busyTimeout, readConnections);
+        } catch (RuntimeException e) {
+            SqliteFiles.closeQuietly(writeConnection);
+            throw e;
+        }
+        Rows rows = new Rows(Rows.Times.EPOCH_MILLIS, ChronoUnit.MILLIS, errors.name());
+        BatchWriter writer = new BatchWriter("dtm-sqlite-writer", 1, WriteConnections.sqlite(writeConnection), errors,
+                maxBatch);
+        return new JdbcTransactionStore(errors, writer, new JdbcTransactionStore.ReadConnections() {
+            @Override
+            public Connection get() throws SQLException {
+                return readers.getConnection();
+            }
+
+            @Override
+            public void close() {
+                readers.close();
+            }
+        }, rows, new SqliteWriteSql(rows));
+    }
+
+    /**
+     * A PostgreSQL or MySQL store: prepares the schema on one connection, then opens the write pool (one connection
+     * per writer thread) and the read pool.
+     */
+    static JdbcTransactionStore server(ServerConnections.StoreSettings s) {
+        String name = ServerConnections.describe(s);
+        ServerErrors errors = new ServerErrors(s.dialect(), ServerConnections.address(s), s.database(), s.user(),
+                name, s.connectTimeout());
+        ServerConnections connections = new ServerConnections(s);
+        ChronoUnit precision;
+        try (Connection c = connections.openForSchema()) {
+            precision = ServerSchema.ensure(c, s.dialect(), name);
+        } catch (SQLException e) {
+            RuntimeException translated = errors.translate("open", e);
+            throw translated instanceof StoreUnavailableException u ? u
+                    : new StoreUnavailableException(translated.getMessage(), e);
+        }
+        ServerConnections.Source writeSource = connections.writeSource();
+        ServerConnections.Source readSource;
+        try {
+            readSource = connections.readSource();
+        } catch (RuntimeException e) {
+            writeSource.close();
+            throw e;
+        }
+        Rows.Times times = s.dialect() == SqlDialect.POSTGRES ? Rows.Times.TIMESTAMPTZ : Rows.Times.DATETIME_UTC;
+        Rows rows = new Rows(times, precision, name);
+        WriteSql writes = s.dialect() == SqlDialect.POSTGRES ? new PostgresWriteSql(rows) : new MysqlWriteSql(rows);
+        BatchWriter writer = new BatchWriter("dtm-" + s.dialect().scheme() + "-writer", s.writers(),
+                WriteConnections.pooled(writeSource), errors, s.maxBatch());
+        LOG.info("{}: opened as user {} with {} writers and up to {} connections; times kept to {}", name, s.user(),
+                s.writers(), s.maxOpenConns(), precision == ChronoUnit.MILLIS ? "milliseconds" : "seconds");
+        return new JdbcTransactionStore(errors, writer, readSource, rows, writes);
+    }
+}

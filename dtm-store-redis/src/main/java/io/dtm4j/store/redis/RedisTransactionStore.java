@@ -1,0 +1,459 @@
+package io.dtm4j.store.redis;
+
+import io.dtm4j.core.Branch;
+import io.dtm4j.core.BranchUpdate;
+import io.dtm4j.core.DuplicateBranchException;
+import io.dtm4j.core.GlobalStatus;
+import io.dtm4j.core.GlobalTransaction;
+import io.dtm4j.core.InvalidRequestException;
+import io.dtm4j.core.ListQuery;
+import io.dtm4j.core.TransactionPage;
+import io.dtm4j.core.TransactionUpdate;
+import io.dtm4j.core.spi.CronReset;
+import io.dtm4j.core.spi.TransactionStore;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScoredValue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A {@link TransactionStore} in Redis (standalone, Sentinel or Cluster, over Lettuce), with the keys, types,
+ * TTLs and JSON fields of DTM's Redis store (spec server-protocol.md 2 and 5.3; DTM's extra {@code steps} and
+ * {@code payloads} copies in the global JSON are not written, the branch rows hold them):
+ * {@code P_g_<gid>} (global JSON), {@code P_b_<gid>} (branch JSON list), {@code P_s_<gid>} (status),
+ * {@code P_u} (unfinished gids by {@code next_cron_time}), with TTLs of {@code dataExpire} (default 7 d) and
+ * {@code finishedDataExpire} (1 d) once finished. {@code P} is the prefix, default {@code {a}}: a Cluster
+ * hash tag, so every key of the store lives in one slot.
+ *
+ * <p>Every multi-key change is one Lua script, atomic in Redis, called by SHA ({@code EVALSHA}): a happy saga
+ * costs two, the intent {@link #insert} and the outcome {@link #update} with the branch statuses folded in.
+ * Commands of concurrent callers are pipelined on one shared connection. Differences from DTM:
+ * <ul>
+ *   <li>{@link #update} changes only the fields it names inside the stored JSON (DTM rewrites the whole
+ *       document, G16) and writes branch statuses in the same script;</li>
+ *   <li>{@link #appendBranches} refuses a duplicate among <em>all</em> new rows, DTM only the first;</li>
+ *   <li>{@link #claimDue} leases up to {@code limit} transactions in one script and drops index entries whose
+ *       data has expired; {@link #retryNow} re-indexes {@code P_u} (DTM's does not, G10);</li>
+ *   <li>{@code P_u} scores keep milliseconds in the fraction (DTM: whole seconds);</li>
+ *   <li>three index keys DTM lacks: {@code P_all} (every gid by insertion sequence, for newest-first
+ *       {@link #list} paging), {@code P_seq} (its counter) and {@code P_done} (finished gids by end time, for
+ *       {@link #purgeFinished}). Their entries go when a transaction is purged, when a claim finds its data
+ *       expired, and, for finished transactions whose data has expired by TTL, a few at a time with each
+ *       finishing write. Transactions written by DTM itself are found, updated and claimed, but not listed or
+ *       purged (DTM keeps no such index); their TTL removes them.</li>
+ * </ul>
+ *
+ * <p>{@link #list} pages newest first by insertion; the position is the insertion sequence number of the last
+ * transaction returned; filters are applied while walking the index, so a selective filter may read many
+ * transactions for one page. A page that ends at the end of the index has an empty position; otherwise the
+ * next page may come back empty.
+ *
+ * <p>Durability is Redis's: with {@code appendfsync always} a returned write survives a crash of Redis, with
+ * {@code everysec} up to a second may be lost. Errors: an unreachable, silent (after the command timeout,
+ * default 3 s) or failing Redis throws {@link io.dtm4j.core.StoreUnavailableException} naming the address and
+ * what to check, never the password. Thread-safe; {@link #close()} releases the connection and its threads.
+ */
+public final class RedisTransactionStore implements TransactionStore {
+    /** Default key prefix: {@code {a}}, DTM's, a Cluster hash tag. */
+    public static final String DEFAULT_PREFIX = "{a}";
+    /** Default TTL of a transaction's keys while it runs, refreshed by each write: 7 days (DTM's DataExpire). */
+    public static final Duration DEFAULT_DATA_EXPIRE = Duration.ofDays(7);
+    /** Default TTL of a transaction's keys once it is finished: 1 day (DTM's FinishedDataExpire). */
+    public static final Duration DEFAULT_FINISHED_DATA_EXPIRE = Duration.ofDays(1);
+    /** Default time a Redis command may take before the call fails: 3 s. */
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(3);
+
+    private static final String OK = "OK";
+    private static final int LIST_BATCH = 100;
+
+    private final Keys keys;
+    private final Duration dataExpire;
+    private final Duration finishedDataExpire;
+    private final RedisErrors errors;
+    private final RedisConnector redis;
+
+    private RedisTransactionStore(Builder b) {
+        this.keys = new Keys(b.prefix);
+        this.dataExpire = b.dataExpire;
+        this.finishedDataExpire = b.finishedDataExpire;
+        RedisEndpoint endpoint = b.endpoint();
+        this.errors = new RedisErrors(endpoint.describe(b.prefix), endpoint.address(), b.password, b.commandTimeout);
+        this.redis = new RedisConnector(endpoint, b.commandTimeout, errors);
+    }
+
+    /** Returns a builder; choose where Redis is with {@code standalone}, {@code sentinel} or {@code cluster}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public boolean insert(GlobalTransaction global, List<Branch> branches) {
+        String gid = global.gid();
+        requireOwnAndDistinct(gid, branches);
+        boolean finished = global.status().isFinal();
+        Optional<Instant> end = global.finishTime().or(global::rollbackTime);
+        List<String> args = new ArrayList<>(List.of(keys.prefix(),
+                Scores.millis(finished ? finishedDataExpire : dataExpire), gid, RedisJson.encodeGlobal(global),
+                global.status().wireName(), finished ? "" : Scores.of(global.nextCronTime()),
+                finished && end.isPresent() ? Scores.of(end.get()) : ""));
+        branches.forEach(b -> args.add(RedisJson.encodeBranch(b)));
+        String[] k = {keys.global(gid), keys.branches(gid), keys.unfinished(), keys.status(gid), keys.all(),
+            keys.done(), keys.sequence()};
+        return OK.equals(code(script("gid=" + gid + ": insert", Script.INSERT, k, args)));
+    }
+
+    @Override
+    public Optional<GlobalTransaction> findGlobal(String gid) {
+        String key = keys.global(gid);
+        String json = redis.call("gid=" + gid + ": find", c -> c.get(key));
+        return json == null ? Optional.empty() : Optional.of(RedisJson.decodeGlobal(json, key));
+    }
+
+    @Override
+    public List<Branch> findBranches(String gid) {
+        String key = keys.branches(gid);
+        List<String> rows = redis.call("gid=" + gid + ": find branches", c -> c.lrange(key, 0, -1));
+        return rows.stream().map(json -> RedisJson.decodeBranch(json, key)).toList();
+    }
+
+    @Override
+    public boolean update(TransactionUpdate u) {
+        String gid = u.gid();
+        boolean finishing = u.newStatus().map(GlobalStatus::isFinal).orElse(false);
+        List<String> args = new ArrayList<>(List.of(keys.prefix(), Scores.millis(dataExpire),
+                Scores.millis(finishedDataExpire), gid, u.expectedStatus().wireName(),
+                u.newStatus().map(GlobalStatus::wireName).orElse(""), RedisJson.patch(u),
+                u.nextCronTime().map(Scores::of).orElse(""), finishing ? Scores.of(u.now()) : "",
+                RedisJson.time(u.now()), Scores.of(u.now().minus(finishedDataExpire))));
+        for (BranchUpdate b : u.branchUpdates()) {
+            args.addAll(List.of(b.branchId(), b.op().wireName(), b.status().wireName()));
+        }
+        String[] k = {keys.global(gid), keys.branches(gid), keys.unfinished(), keys.status(gid), keys.done(),
+            keys.all()};
+        List<Object> r = script("gid=" + gid + ": update", Script.UPDATE, k, args);
+        if ("NO_BRANCH".equals(code(r))) {
+            throw new InvalidRequestException("gid=" + gid + " branch=" + r.get(1) + " op=" + r.get(2)
+                    + ": no such branch row");
+        }
+        return OK.equals(code(r));
+    }
+
+    @Override
+    public boolean appendBranches(String gid, GlobalStatus expected, List<Branch> branches) {
+        requireOwn(gid, branches);
+        List<String> args = new ArrayList<>(List.of(keys.prefix(), expected.wireName()));
+        for (Branch b : branches) {
+            args.addAll(List.of(b.branchId(), b.op().wireName(), RedisJson.encodeBranch(b)));
+        }
+        String[] k = {keys.global(gid), keys.branches(gid), keys.status(gid)};
+        List<Object> r = script("gid=" + gid + ": append branches", Script.APPEND, k, args);
+        if ("DUPLICATE".equals(code(r))) {
+            throw new DuplicateBranchException(gid, (String) r.get(1), (String) r.get(2));
+        }
+        return OK.equals(code(r));
+    }
+
+    @Override
+    public List<GlobalTransaction> claimDue(Instant now, Duration lease, String owner, int limit) {
+        requireLimit(limit);
+        if (limit == 0) {
+            return List.of();
+        }
+        Instant until = now.plus(lease);
+        List<Object> r = script("claim due transactions", Script.CLAIM, new String[] {keys.unfinished(), keys.all()},
+                List.of(keys.prefix(), Scores.of(now), Scores.of(until), Integer.toString(limit), owner,
+                        RedisJson.time(now), RedisJson.time(until)));
+        return r.stream().map(json -> RedisJson.decodeGlobal((String) json, "a claimed transaction")).toList();
+    }
+
+    @Override
+    public boolean retryNow(String gid, Instant now) {
+        String[] k = {keys.global(gid), keys.unfinished(), keys.status(gid)};
+        List<Object> r = script("gid=" + gid + ": retry now", Script.RETRY_NOW, k,
+                List.of(keys.prefix(), gid, Scores.of(now), RedisJson.time(now)));
+        return ((Long) r.get(0)) == 1L;
+    }
+
+    @Override
+    public CronReset resetCronTime(Instant now, Duration after, int limit) {
+        requireLimit(limit);
+        List<Object> r = script("reset cron time", Script.RESET_CRON, new String[] {keys.unfinished()},
+                List.of(keys.prefix(), Scores.of(now.plus(after)), Scores.of(now), Integer.toString(limit),
+                        RedisJson.time(now)));
+        return new CronReset(((Long) r.get(0)).intValue(), ((Long) r.get(1)) == 1L);
+    }
+
+    @Override
+    public TransactionPage list(ListQuery q) {
+        long before = q.position().isEmpty() ? Long.MAX_VALUE : position(q.position());
+        int batch = Math.max(q.limit(), LIST_BATCH);
+        List<GlobalTransaction> page = new ArrayList<>();
+        while (true) {
+            Range<Long> range = Range.from(Range.Boundary.unbounded(), Range.Boundary.excluding(before));
+            List<ScoredValue<String>> entries = redis.call("list transactions",
+                    c -> c.zrevrangebyscoreWithScores(keys.all(), range, Limit.create(0, batch)));
+            if (entries.isEmpty()) {
+                return new TransactionPage(page, "");
+            }
+            String[] globals = entries.stream().map(e -> keys.global(e.getValue())).toArray(String[]::new);
+            List<KeyValue<String, String>> values = redis.call("list transactions", c -> c.mget(globals));
+            for (int i = 0; i < entries.size(); i++) {
+                before = (long) entries.get(i).getScore();
+                KeyValue<String, String> kv = values.get(i);
+                if (!kv.hasValue()) {
+                    continue;
+                }
+                GlobalTransaction g = RedisJson.decodeGlobal(kv.getValue(), kv.getKey());
+                if (q.matches(g) && page.add(g) && page.size() == q.limit()) {
+                    boolean more = i < entries.size() - 1 || entries.size() == batch;
+                    return new TransactionPage(page, more ? Long.toString(before) : "");
+                }
+            }
+            if (entries.size() < batch) {
+                return new TransactionPage(page, "");
+            }
+        }
+    }
+
+    @Override
+    public int purgeFinished(Instant finishedBefore, int limit) {
+        requireLimit(limit);
+        if (limit == 0) {
+            return 0;
+        }
+        List<Object> r = script("purge finished transactions", Script.PURGE, new String[] {keys.done(), keys.all()},
+                List.of(keys.prefix(), Scores.of(finishedBefore), Integer.toString(limit)));
+        return ((Long) r.get(0)).intValue();
+    }
+
+    @Override
+    public void ping() {
+        redis.call("ping", c -> c.ping());
+    }
+
+    /** Returns e.g. {@code redis://127.0.0.1:6379/0?prefix={a}}; never the password. */
+    @Override
+    public String describe() {
+        return errors.name();
+    }
+
+    @Override
+    public void close() {
+        redis.close();
+    }
+
+    @Override
+    public String toString() {
+        return "RedisTransactionStore[" + describe() + "]";
+    }
+
+    private List<Object> script(String what, Script s, String[] k, List<String> args) {
+        String[] a = args.toArray(String[]::new);
+        return redis.call(what, c -> RedisConnector.eval(c, s, k, a));
+    }
+
+    private static String code(List<Object> reply) {
+        return reply.isEmpty() ? "" : String.valueOf(reply.get(0));
+    }
+
+    private static void requireOwn(String gid, List<Branch> branches) {
+        for (Branch b : branches) {
+            if (!b.gid().equals(gid)) {
+                throw new InvalidRequestException("gid=" + gid + ": branch " + b.branchId() + " belongs to gid "
+                        + b.gid());
+            }
+        }
+    }
+
+    private static void requireOwnAndDistinct(String gid, List<Branch> branches) {
+        requireOwn(gid, branches);
+        Set<String> seen = new HashSet<>();
+        for (Branch b : branches) {
+            if (!seen.add(b.op().wireName() + " " + b.branchId())) {
+                throw new DuplicateBranchException(gid, b.branchId(), b.op().wireName());
+            }
+        }
+    }
+
+    private static void requireLimit(int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative, got " + limit);
+        }
+    }
+
+    private static long position(String position) {
+        try {
+            return Long.parseLong(position);
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException("position must be a number from a previous page, got '" + position
+                    + "'");
+        }
+    }
+
+    /**
+     * Builds a {@link RedisTransactionStore}. Choose exactly one of {@link #standalone}, {@link #sentinel} and
+     * {@link #cluster}; everything else has a default. Setters validate at once. Building does no I/O: the
+     * connection opens on the first call, so a store can be built while Redis is down. Not thread-safe.
+     */
+    public static final class Builder {
+        private RedisEndpoint.Kind kind;
+        private List<RedisEndpoint.HostPort> nodes = List.of();
+        private String masterId = "";
+        private String user = "";
+        private String password = "";
+        private int database;
+        private String prefix = DEFAULT_PREFIX;
+        private Duration dataExpire = DEFAULT_DATA_EXPIRE;
+        private Duration finishedDataExpire = DEFAULT_FINISHED_DATA_EXPIRE;
+        private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+
+        private Builder() {
+        }
+
+        /** One Redis node at {@code host:port}. */
+        public Builder standalone(String host, int port) {
+            return topology(RedisEndpoint.Kind.STANDALONE, List.of(new RedisEndpoint.HostPort(host, port)), "");
+        }
+
+        /**
+         * A master watched by Sentinels: {@code masterId} is the Sentinel master name, {@code hostPorts} the
+         * sentinels as {@code host:port}. The user and password apply to the data nodes; the sentinels are
+         * reached without.
+         */
+        public Builder sentinel(String masterId, List<String> hostPorts) {
+            if (masterId == null || masterId.isBlank()) {
+                throw new IllegalArgumentException("the Sentinel master name must not be blank");
+            }
+            return topology(RedisEndpoint.Kind.SENTINEL, parse(hostPorts), masterId);
+        }
+
+        /**
+         * A Redis Cluster reached through the seed nodes {@code hostPorts} ({@code host:port}). The prefix must
+         * hold a hash tag such as {@code {a}}, so that the store's keys share one slot; the database must be 0.
+         */
+        public Builder cluster(List<String> hostPorts) {
+            return topology(RedisEndpoint.Kind.CLUSTER, parse(hostPorts), "");
+        }
+
+        /** The ACL user; empty (the default) for none. */
+        public Builder user(String value) {
+            this.user = requireNonNull(value, "user");
+            return this;
+        }
+
+        /** The password; empty (the default) for none. Never shown in messages or {@code describe()}. */
+        public Builder password(String value) {
+            this.password = requireNonNull(value, "password");
+            return this;
+        }
+
+        /** The database number; default 0. */
+        public Builder database(int value) {
+            if (value < 0) {
+                throw new IllegalArgumentException("database must not be negative, got " + value);
+            }
+            this.database = value;
+            return this;
+        }
+
+        /** The key prefix (DTM's {@code Store.RedisPrefix}); default {@code {a}}. */
+        public Builder prefix(String value) {
+            requireNonNull(value, "prefix");
+            if (value.isEmpty() || value.chars().anyMatch(ch -> Character.isWhitespace(ch) || ch < 0x20)) {
+                throw new IllegalArgumentException("prefix must be non-empty without spaces or control characters, "
+                        + "got '" + value + "'");
+            }
+            this.prefix = value;
+            return this;
+        }
+
+        /** TTL of a running transaction's keys, renewed by each write (DTM's DataExpire); default 7 days. */
+        public Builder dataExpire(Duration value) {
+            this.dataExpire = positiveMillis("dataExpire", value);
+            return this;
+        }
+
+        /** TTL of a transaction's keys once finished (DTM's FinishedDataExpire); default 1 day. */
+        public Builder finishedDataExpire(Duration value) {
+            this.finishedDataExpire = positiveMillis("finishedDataExpire", value);
+            return this;
+        }
+
+        /** How long a command (and a connect) may take before the call fails; default 3 s. */
+        public Builder commandTimeout(Duration value) {
+            this.commandTimeout = positiveMillis("commandTimeout", value);
+            return this;
+        }
+
+        /**
+         * Builds the store.
+         *
+         * @throws IllegalStateException when no topology was chosen, or a Cluster is combined with a database
+         *                               other than 0 or a prefix without a hash tag
+         */
+        public RedisTransactionStore build() {
+            return new RedisTransactionStore(this);
+        }
+
+        private RedisEndpoint endpoint() {
+            if (kind == null) {
+                throw new IllegalStateException("choose where Redis is: standalone, sentinel or cluster");
+            }
+            if (kind == RedisEndpoint.Kind.CLUSTER) {
+                if (database != 0) {
+                    throw new IllegalStateException("a Redis Cluster has only database 0, got " + database);
+                }
+                int open = prefix.indexOf('{');
+                int close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
+                if (close < open + 2) {
+                    throw new IllegalStateException("on a Redis Cluster the prefix needs a hash tag such as {a}, so "
+                            + "that the store's keys share one slot; got '" + prefix + "'");
+                }
+            }
+            return new RedisEndpoint(kind, nodes, masterId, user, password, database);
+        }
+
+        private Builder topology(RedisEndpoint.Kind k, List<RedisEndpoint.HostPort> n, String master) {
+            if (kind != null) {
+                throw new IllegalStateException("Redis is already set to " + kind.name().toLowerCase(Locale.ROOT)
+                        + "; choose one of standalone, sentinel and cluster");
+            }
+            this.kind = k;
+            this.nodes = n;
+            this.masterId = master;
+            return this;
+        }
+
+        private static List<RedisEndpoint.HostPort> parse(List<String> hostPorts) {
+            requireNonNull(hostPorts, "hostPorts");
+            if (hostPorts.isEmpty()) {
+                throw new IllegalArgumentException("at least one host:port is needed");
+            }
+            return hostPorts.stream().map(RedisEndpoint.HostPort::parse).toList();
+        }
+
+        private static <T> T requireNonNull(T value, String name) {
+            if (value == null) {
+                throw new IllegalArgumentException(name + " must not be null");
+            }
+            return value;
+        }
+
+        private static Duration positiveMillis(String name, Duration value) {
+            requireNonNull(value, name);
+            if (value.toMillis() < 1) {
+                throw new IllegalArgumentException(name + " must be at least 1 ms, got " + value);
+            }
+            return value;
+        }
+    }
+}
