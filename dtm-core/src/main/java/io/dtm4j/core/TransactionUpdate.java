@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param nextCronInterval a new retry interval, if any
  * @param nextCronTime    a new next-cron time, if any
  * @param branchUpdates   new statuses of existing branch rows ({@code finish_time} = now)
+ * @param expectedOwner   when present, the lease owner it must still have: a round started under one lease
+ *                        must not write after another node claimed the transaction
  */
 public record TransactionUpdate(
         String gid,
@@ -32,7 +34,8 @@ public record TransactionUpdate(
         Optional<String> result,
         Optional<Duration> nextCronInterval,
         Optional<Instant> nextCronTime,
-        List<BranchUpdate> branchUpdates) {
+        List<BranchUpdate> branchUpdates,
+        Optional<String> expectedOwner) {
 
     public TransactionUpdate {
         Objects.requireNonNull(gid, "gid");
@@ -44,6 +47,7 @@ public record TransactionUpdate(
         nextCronInterval = nextCronInterval == null ? Optional.empty() : nextCronInterval;
         nextCronTime = nextCronTime == null ? Optional.empty() : nextCronTime;
         branchUpdates = branchUpdates == null ? List.of() : List.copyOf(branchUpdates);
+        expectedOwner = expectedOwner == null ? Optional.empty() : expectedOwner;
         if (newStatus.isPresent() && !expectedStatus.canMoveTo(newStatus.get())) {
             throw new IllegalTransitionException(gid, "cannot move from " + expectedStatus.wireName() + " to "
                     + newStatus.get().wireName());
@@ -66,6 +70,7 @@ public record TransactionUpdate(
         private Duration interval;
         private Instant nextCronTime;
         private List<BranchUpdate> branches = List.of();
+        private String owner;
 
         private Builder(String gid, GlobalStatus expected, Instant now) {
             this.gid = gid;
@@ -104,11 +109,17 @@ public record TransactionUpdate(
             return this;
         }
 
+        /** Applies only while the lease owner is still {@code value} (the owner the round started with). */
+        public Builder expectOwner(String value) {
+            this.owner = value;
+            return this;
+        }
+
         /** Builds the update. */
         public TransactionUpdate build() {
             return new TransactionUpdate(gid, expected, Optional.ofNullable(newStatus), now,
                     Optional.ofNullable(rollbackReason), Optional.ofNullable(result), Optional.ofNullable(interval),
-                    Optional.ofNullable(nextCronTime), branches);
+                    Optional.ofNullable(nextCronTime), branches, Optional.ofNullable(owner));
         }
     }
 }

@@ -34,6 +34,8 @@ final class Round {
     private int retryCount;
     private String failureReason = "";
     private Duration interval;
+    /** The lease owner when the round began; every write of the round requires it unchanged. */
+    private final String owner;
 
     Round(GlobalTransaction global, List<Branch> branches, Instant now) {
         this.global = global;
@@ -47,6 +49,12 @@ final class Round {
         this.started = now;
         this.lastWrite = now;
         this.interval = global.nextCronInterval();
+        this.owner = global.owner();
+    }
+
+    /** The lease owner the round started under. */
+    String owner() {
+        return owner;
     }
 
     /** The current retry interval (back-off state) as this round knows it; may differ from the stored one. */

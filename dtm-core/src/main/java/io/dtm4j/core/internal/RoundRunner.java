@@ -70,7 +70,9 @@ final class RoundRunner {
         for (int step = 0; step < MAX_STEPS; step++) {
             Decision d = p.decide(r, clock.instant());
             if (d instanceof Decision.Call c) {
-                renewLeaseIfDue(r);
+                if (!renewLeaseIfDue(r)) {
+                    return RoundResult.lostRace(r.global());
+                }
                 call(r, c.branches());
             } else if (d instanceof Decision.BackCheck) {
                 r.backCheck(invoke(backCheckCall(r)));
@@ -169,7 +171,7 @@ final class RoundRunner {
         Instant now = clock.instant();
         List<BranchUpdate> updates = r.drainDirty();
         TransactionUpdate.Builder u = TransactionUpdate.of(r.global().gid(), r.global().status(), now)
-                .status(m.status()).branches(updates);
+                .status(m.status()).branches(updates).expectOwner(r.owner());
         if (!m.reason().isEmpty()) {
             u.rollbackReason(m.reason());
         }
@@ -207,22 +209,27 @@ final class RoundRunner {
             }
         }
         List<BranchUpdate> updates = r.drainDirty();
-        TransactionUpdate.Builder u = TransactionUpdate.of(g.gid(), g.status(), now).branches(updates);
+        TransactionUpdate.Builder u = TransactionUpdate.of(g.gid(), g.status(), now).branches(updates)
+                .expectOwner(r.owner());
         u.cron(interval, next);
         return write(r, u.build(), updates, now);
     }
 
-    /** In a long round, push the next retry time out so that no other node claims the transaction meanwhile. */
-    private void renewLeaseIfDue(Round r) {
+    /**
+     * In a long round, pushes the next retry time out so that no other node claims the transaction meanwhile.
+     *
+     * @return false when the lease was lost: another node claimed the transaction, so this round must stop
+     */
+    private boolean renewLeaseIfDue(Round r) {
         Instant now = clock.instant();
         if (Duration.between(r.lastWrite(), now).compareTo(RENEW_AFTER) < 0) {
-            return;
+            return true;
         }
         GlobalTransaction g = r.global();
         Duration interval = intervals.reset(g);
         List<BranchUpdate> updates = r.drainDirty();
-        write(r, TransactionUpdate.of(g.gid(), g.status(), now).cron(interval, now.plus(interval))
-                .branches(updates).build(), updates, now);
+        return write(r, TransactionUpdate.of(g.gid(), g.status(), now).cron(interval, now.plus(interval))
+                .branches(updates).expectOwner(r.owner()).build(), updates, now);
     }
 
     private boolean write(Round r, TransactionUpdate u, List<BranchUpdate> updates, Instant now) {

@@ -97,7 +97,8 @@ public final class InMemoryTransactionStore implements TransactionStore {
     @Override
     public synchronized boolean update(TransactionUpdate u) {
         Entry e = byGid.get(u.gid());
-        if (e == null || e.global.status() != u.expectedStatus()) {
+        if (e == null || e.global.status() != u.expectedStatus()
+                || u.expectedOwner().map(o -> !o.equals(e.global.owner())).orElse(false)) {
             return false;
         }
         for (BranchUpdate bu : u.branchUpdates()) {

@@ -45,11 +45,13 @@ public interface TransactionStore extends AutoCloseable {
     List<Branch> findBranches(String gid);
 
     /**
-     * Applies one change if the stored status still equals {@code update.expectedStatus()}: the new
+     * Applies one change if the stored status still equals {@code update.expectedStatus()} (and, when
+     * {@code update.expectedOwner()} is present, the stored owner still equals it): the new
      * status with its time columns, the reason, result and cron fields that are present, and the branch
      * statuses (each with {@code finish_time = update_time = now}), all or nothing.
      *
-     * @return false, changing nothing, when the transaction is missing or in another status
+     * @return false, changing nothing, when the transaction is missing, in another status, or (with an
+     *         expected owner) claimed by another owner
      * @throws io.dtm4j.core.InvalidRequestException when a branch update names no existing (branchId, op)
      *                                               row; nothing changed
      */

@@ -346,6 +346,25 @@ public abstract class TransactionStoreContract {
     }
 
     @Test
+    void updateWithAnExpectedOwnerAppliesOnlyWhileThatOwnerHoldsTheLease() {
+        store.insert(saga(gid(), GlobalStatus.SUBMITTED).withCron(INTERVAL, T0), List.of());
+        TransactionUpdate beforeClaim = TransactionUpdate.of(gid(), GlobalStatus.SUBMITTED, T0)
+                .cron(INTERVAL, T0).expectOwner("").build();
+        assertThat(store.update(beforeClaim)).as("no claim yet: the inserted owner is empty").isTrue();
+
+        assertThat(store.claimDue(T0, LEASE, "node-2", 10)).hasSize(1);
+        TransactionUpdate stale = TransactionUpdate.of(gid(), GlobalStatus.SUBMITTED, T0.plusSeconds(1))
+                .status(GlobalStatus.SUCCEED).expectOwner("").build();
+        assertThat(store.update(stale)).as("node-2 claimed it: a round started before must stop").isFalse();
+        assertThat(store.findGlobal(gid()).orElseThrow().status()).isEqualTo(GlobalStatus.SUBMITTED);
+
+        TransactionUpdate current = TransactionUpdate.of(gid(), GlobalStatus.SUBMITTED, T0.plusSeconds(1))
+                .status(GlobalStatus.SUCCEED).expectOwner("node-2").build();
+        assertThat(store.update(current)).isTrue();
+        assertThat(store.findGlobal(gid()).orElseThrow().status()).isEqualTo(GlobalStatus.SUCCEED);
+    }
+
+    @Test
     void updateKeepsTheOwnerOfTheLastClaim() {
         store.insert(saga(gid(), GlobalStatus.SUBMITTED).withCron(INTERVAL, T0), List.of());
         assertThat(store.claimDue(T0, LEASE, "node-1", 10)).hasSize(1);

@@ -86,10 +86,8 @@ final class MysqlWriteSql extends WriteSql {
     boolean update(Connection c, TransactionUpdate u) throws SQLException {
         List<Object> args = new ArrayList<>();
         String set = globalSet(u, args);
-        args.add(u.gid());
-        args.add(u.expectedStatus().wireName());
-        try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET " + set
-                + " WHERE gid = ? AND status = ?")) {
+        String where = updateCondition(u, args);
+        try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET " + set + where)) {
             bindAll(ps, args);
             if (ps.executeUpdate() == 0) {
                 return false;

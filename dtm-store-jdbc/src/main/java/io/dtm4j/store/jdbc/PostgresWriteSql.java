@@ -63,10 +63,8 @@ final class PostgresWriteSql extends WriteSql {
     @Override
     boolean update(Connection c, TransactionUpdate u) throws SQLException {
         List<Object> args = new ArrayList<>();
-        StringBuilder sql = new StringBuilder("WITH g AS (UPDATE trans_global SET ").append(globalSet(u, args))
-                .append(" WHERE gid = ? AND status = ? RETURNING 1)");
-        args.add(u.gid());
-        args.add(u.expectedStatus().wireName());
+        StringBuilder sql = new StringBuilder("WITH g AS (UPDATE trans_global SET ").append(globalSet(u, args));
+        sql.append(updateCondition(u, args)).append(" RETURNING 1)");
         List<BranchUpdate> updates = u.branchUpdates();
         if (!updates.isEmpty()) {
             sql.append(", b AS (UPDATE trans_branch_op t SET status = v.status, finish_time = ?, update_time = ?"

@@ -55,7 +55,8 @@ final class SqliteWriteSql extends WriteSql {
 
     @Override
     boolean update(Connection c, TransactionUpdate u) throws SQLException {
-        if (!hasStatus(c, u.gid(), u.expectedStatus())) {
+        if (!hasStatus(c, u.gid(), u.expectedStatus())
+                || u.expectedOwner().isPresent() && !hasOwner(c, u.gid(), u.expectedOwner().get())) {
             return false;
         }
         Object now = rows.instantParam(u.now());
@@ -76,10 +77,8 @@ final class SqliteWriteSql extends WriteSql {
         }
         List<Object> args = new ArrayList<>();
         String set = globalSet(u, args);
-        args.add(u.gid());
-        args.add(u.expectedStatus().wireName());
-        try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET " + set
-                + " WHERE gid = ? AND status = ?")) {
+        String where = updateCondition(u, args);
+        try (PreparedStatement ps = c.prepareStatement("UPDATE trans_global SET " + set + where)) {
             bindAll(ps, args);
             return ps.executeUpdate() == 1;
         }
@@ -113,6 +112,15 @@ final class SqliteWriteSql extends WriteSql {
             }
         }
         return claimed;
+    }
+
+    private static boolean hasOwner(Connection c, String gid, String owner) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT owner FROM trans_global WHERE gid = ?")) {
+            ps.setString(1, gid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && owner.equals(rs.getString(1));
+            }
+        }
     }
 
     private static boolean hasStatus(Connection c, String gid, GlobalStatus expected) throws SQLException {

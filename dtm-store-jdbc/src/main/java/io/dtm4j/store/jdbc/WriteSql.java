@@ -174,6 +174,17 @@ abstract class WriteSql {
      * The SET list of the global row for {@code u}, with its arguments appended to {@code args}: update_time
      * always, status with finish_time (succeed) or rollback_time (failed), and the present optional fields.
      */
+    /** The WHERE condition of an update of the global row: its gid, expected status and, if given, owner. */
+    static String updateCondition(TransactionUpdate u, List<Object> args) {
+        args.add(u.gid());
+        args.add(u.expectedStatus().wireName());
+        if (u.expectedOwner().isPresent()) {
+            args.add(u.expectedOwner().get());
+            return " WHERE gid = ? AND status = ? AND owner = ?";
+        }
+        return " WHERE gid = ? AND status = ?";
+    }
+
     final String globalSet(TransactionUpdate u, List<Object> args) {
         StringBuilder sql = new StringBuilder("update_time = ?");
         Object now = rows.instantParam(u.now());
@@ -256,7 +267,7 @@ abstract class WriteSql {
             return u;
         }
         return new TransactionUpdate(u.gid(), u.expectedStatus(), u.newStatus(), u.now(), u.rollbackReason(),
-                u.result(), u.nextCronInterval(), u.nextCronTime(), List.copyOf(byKey.values()));
+                u.result(), u.nextCronInterval(), u.nextCronTime(), List.copyOf(byKey.values()), u.expectedOwner());
     }
 
     static String key(String branchId, String op) {

@@ -133,7 +133,8 @@ public final class RedisTransactionStore implements TransactionStore {
                 Scores.millis(finishedDataExpire), gid, u.expectedStatus().wireName(),
                 u.newStatus().map(GlobalStatus::wireName).orElse(""), RedisJson.patch(u),
                 u.nextCronTime().map(Scores::of).orElse(""), finishing ? Scores.of(u.now()) : "",
-                RedisJson.time(u.now()), Scores.of(u.now().minus(finishedDataExpire))));
+                RedisJson.time(u.now()), Scores.of(u.now().minus(finishedDataExpire)),
+                u.expectedOwner().map(o -> "=" + o).orElse("")));
         for (BranchUpdate b : u.branchUpdates()) {
             args.addAll(List.of(b.branchId(), b.op().wireName(), b.status().wireName()));
         }

@@ -5,9 +5,9 @@
 --       6 new status ('' = keep), 7 JSON object of global fields to set ('' or 0 removes the field),
 --       8 next_cron_time score ('' = keep), 9 finish/rollback score ('' unless moving to a final status),
 --       10 now (RFC 3339), 11 score before which finished index entries may be dropped,
---       12.. (branch_id, op, status) triples
--- Returns {'OK'}, {'NOT_FOUND'} (missing or in another status) or {'NO_BRANCH', branch_id, op}; nothing is
--- changed unless it returns OK.
+--       12 expected owner as '=' .. owner ('' = any owner), 13.. (branch_id, op, status) triples
+-- Returns {'OK'}, {'NOT_FOUND'} (missing, in another status or claimed by another owner) or
+-- {'NO_BRANCH', branch_id, op}; nothing is changed unless it returns OK.
 if redis.call('GET', KEYS[4]) ~= ARGV[5] then
   return {'NOT_FOUND'}
 end
@@ -15,15 +15,19 @@ local text = redis.call('GET', KEYS[1])
 if not text then
   return {'NOT_FOUND'}
 end
+local g = cjson.decode(text)
+if ARGV[12] ~= '' and ('=' .. tostring(g['owner'] or '')) ~= ARGV[12] then
+  return {'NOT_FOUND'}
+end
 local rows, at = {}, {}
-if #ARGV >= 12 then
+if #ARGV >= 13 then
   local index = {}
   for i, row in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
     local r = cjson.decode(row)
     rows[i] = r
     index[tostring(r['op']) .. ' ' .. tostring(r['branch_id'])] = i
   end
-  for k = 12, #ARGV, 3 do
+  for k = 13, #ARGV, 3 do
     local i = index[ARGV[k + 1] .. ' ' .. ARGV[k]]
     if not i then
       return {'NO_BRANCH', ARGV[k], ARGV[k + 1]}
@@ -31,7 +35,6 @@ if #ARGV >= 12 then
     at[#at + 1] = i
   end
 end
-local g = cjson.decode(text)
 for field, value in pairs(cjson.decode(ARGV[7])) do
   if value == '' or value == 0 then
     g[field] = nil
@@ -44,7 +47,7 @@ local ttl = (status == 'succeed' or status == 'failed') and ARGV[3] or ARGV[2]
 redis.call('SET', KEYS[1], cjson.encode(g), 'PX', ttl)
 redis.call('SET', KEYS[4], status, 'PX', ttl)
 for n, i in ipairs(at) do
-  local k = 12 + (n - 1) * 3
+  local k = 13 + (n - 1) * 3
   local r = rows[i]
   r['status'] = ARGV[k + 2]
   r['update_time'] = ARGV[10]
