@@ -2,8 +2,13 @@ package io.dtm4j.server;
 
 import io.dtm4j.server.ConfigLoader.ConfigException;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,6 +55,12 @@ final class ConfigKeys {
         Duration timeoutToFail = ServerConfig.DEFAULT_TIMEOUT_TO_FAIL;
         Duration requestTimeout = ServerConfig.DEFAULT_REQUEST_TIMEOUT;
         String logLevel = ServerConfig.DEFAULT_LOG_LEVEL;
+        private static final LogSetup.Settings L = LogSetup.Settings.defaults();
+        List<String> logOutputs = L.outputs();
+        String logFormat = L.format();
+        boolean logRotation = L.rotation();
+        int logMaxFileSizeMb = L.maxFileSizeMb();
+        int logMaxHistory = L.maxHistory();
         int maxBodyBytes = DtmServer.DEFAULT_MAX_BODY_BYTES;
         private static final StoreConfig S = StoreConfig.defaults();
         String driver = S.driver();
@@ -75,13 +86,19 @@ final class ConfigKeys {
             StoreConfig store = new StoreConfig(driver, dataDir, storeHost, storePort, user, password, database,
                     schema, maxOpenConns, maxIdleConns, connMaxLifetime, connectTimeout, dataExpire,
                     finishedDataExpire, redisPrefix, sentinelMaster, finishedRetention, startupTimeout);
+            LogSetup.Settings log = new LogSetup.Settings(logOutputs, logFormat, logRotation, logMaxFileSizeMb,
+                    logMaxHistory);
             return new ServerConfig(port, host, store, retryInterval, timeoutToFail, requestTimeout, logLevel,
-                    maxBodyBytes);
+                    maxBodyBytes, log);
         }
     }
 
     private static final long YEAR_SECONDS = 31_536_000;
     private static final long TEN_YEARS_SECONDS = 10 * YEAR_SECONDS;
+    /** 100 GB per file. */
+    private static final int MAX_LOG_FILE_MB = 102_400;
+    /** Logback's fixed-window rolling keeps at most 20 files. */
+    private static final int MAX_LOG_HISTORY = 20;
     private static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
 
     /** Every supported key, in the order the environment is read. */
@@ -98,6 +115,15 @@ final class ConfigKeys {
                     seconds(1, 3_600, (d, v) -> d.requestTimeout = v)),
             key("LogLevel", "LOG_LEVEL", "logLevel", ConfigKeys::logLevel),
             key("Log.Level", "", "logLevel", ConfigKeys::logLevel),
+            key("Log.Outputs", "LOG_OUTPUTS", "logOutputs", ConfigKeys::logOutputs),
+            key("Log.Format", "LOG_FORMAT", "logFormat", ConfigKeys::logFormat),
+            key("Log.RotationEnable", "LOG_ROTATION_ENABLE", "logRotation", ConfigKeys::logRotation),
+            key("Log.RotationConfigJSON", "LOG_ROTATION_CONFIG_JSON", "logRotationJson",
+                    ConfigKeys::logRotationJson),
+            key("Log.MaxFileSize", "LOG_MAX_FILE_SIZE", "logMaxFileSize",
+                    whole(1, MAX_LOG_FILE_MB, (d, v) -> d.logMaxFileSizeMb = v)),
+            key("Log.MaxHistory", "LOG_MAX_HISTORY", "logMaxHistory",
+                    whole(1, MAX_LOG_HISTORY, (d, v) -> d.logMaxHistory = v)),
             key("Store.Driver", "STORE_DRIVER", "driver", ConfigKeys::driver),
             key("Store.DataDir", "STORE_DATA_DIR", "dataDir", (d, w, v) -> d.dataDir = Path.of(v)),
             key("Store.Host", "STORE_HOST", "storeHost", text((d, v) -> d.storeHost = v)),
@@ -197,5 +223,57 @@ final class ConfigKeys {
                     + "'");
         }
         d.logLevel = l;
+    }
+
+    private static void logOutputs(Draft d, String where, String s) throws ConfigException {
+        List<String> outs = new ArrayList<>();
+        for (String part : s.split(",")) {
+            String o = part.trim();
+            if (o.isEmpty()) {
+                throw new ConfigException(where + "must be a comma list of stderr, stdout or file paths, with no "
+                        + "empty entry, got '" + ConfigLoader.abbreviate(s) + "'");
+            }
+            String lower = o.toLowerCase(Locale.ROOT);
+            outs.add(lower.equals("stderr") || lower.equals("stdout") ? lower : o);
+        }
+        d.logOutputs = List.copyOf(outs);
+    }
+
+    private static void logFormat(Draft d, String where, String s) throws ConfigException {
+        String f = s.toLowerCase(Locale.ROOT);
+        if (!f.equals(LogSetup.TEXT) && !f.equals(LogSetup.JSON)) {
+            throw new ConfigException(where + "must be text or json, got '" + ConfigLoader.abbreviate(s) + "'");
+        }
+        d.logFormat = f;
+    }
+
+    private static void logRotation(Draft d, String where, String s) throws ConfigException {
+        d.logRotation = switch (s.toLowerCase(Locale.ROOT)) {
+            case "1", "true" -> true;
+            case "0", "false" -> false;
+            default -> throw new ConfigException(where + "must be 0 or 1, got '" + ConfigLoader.abbreviate(s) + "'");
+        };
+    }
+
+    /** DTM's lumberjack options: maxsize (MB) and maxbackups are used; maxage, localtime, compress are not. */
+    private static void logRotationJson(Draft d, String where, String s) throws ConfigException {
+        JsonNode n;
+        try {
+            n = new ObjectMapper().readTree(s);
+        } catch (JsonProcessingException e) {
+            n = null;
+        }
+        if (n == null || !n.isObject()) {
+            throw new ConfigException(where + "must be a JSON object such as {\"maxsize\":100,\"maxbackups\":7}, got '"
+                    + ConfigLoader.abbreviate(s) + "'");
+        }
+        JsonNode size = n.get("maxsize");
+        if (size != null && !size.isNull() && size.asLong() != 0) { // 0 is lumberjack's "default"
+            d.logMaxFileSizeMb = (int) number(where + "maxsize ", size.asText(), 1, MAX_LOG_FILE_MB);
+        }
+        JsonNode backups = n.get("maxbackups");
+        if (backups != null && !backups.isNull() && backups.asLong() != 0) { // 0 is lumberjack's "keep all"
+            d.logMaxHistory = (int) number(where + "maxbackups ", backups.asText(), 1, MAX_LOG_HISTORY);
+        }
     }
 }

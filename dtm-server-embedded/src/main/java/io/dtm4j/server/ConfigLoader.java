@@ -50,8 +50,7 @@ final class ConfigLoader {
             "MicroService.Driver", "MicroService.Target", "MicroService.EndPoint", "HttpMicroService.Driver",
             "HttpMicroService.RegistryType", "HttpMicroService.RegistryAddress", "HttpMicroService.RegistryOptions",
             "HttpMicroService.Target", "HttpMicroService.EndPoint", "UpdateBranchSync",
-            "UpdateBranchAsyncGoroutineNum", "Log.Outputs", "Log.RotationEnable", "Log.RotationConfigJSON",
-            "TimeZoneOffset", "ConfigUpdateInterval", "AlertRetryLimit", "AlertWebHook", "AdminBasePath",
+            "UpdateBranchAsyncGoroutineNum", "TimeZoneOffset", "ConfigUpdateInterval", "AlertRetryLimit", "AlertWebHook", "AdminBasePath",
             "GrpcServiceConfig", "HTTPServer.ReadTimeout", "HTTPServer.WriteTimeout");
 
     private final String source;
@@ -150,7 +149,7 @@ final class ConfigLoader {
         }
         ConfigKeys.Key k = ConfigKeys.find(key).orElseThrow(() -> new ConfigException(where + "unknown key"
                 + suggestion(key) + "; known keys: " + knownNear(key)));
-        if (v.list()) {
+        if (v.list() && !k.name().equals("Log.Outputs")) { // Log.Outputs may also be a YAML list
             throw new ConfigException(where + "must be a single value, not a list");
         }
         String first = fileSettings.putIfAbsent(k.setting(), key);

@@ -1,6 +1,5 @@
 package io.dtm4j.server;
 
-import ch.qos.logback.classic.Level;
 import io.dtm4j.core.DtmException;
 import io.dtm4j.core.ListQuery;
 import io.dtm4j.core.StoreUnavailableException;
@@ -140,7 +139,7 @@ public final class DtmMain implements Callable<Integer> {
         try {
             ConfigLoader.Loaded loaded = load();
             cfg = loaded.config();
-            setLogLevel(cfg.logLevel());
+            LogSetup.apply(cfg.logLevel(), cfg.log());
             loaded.warnings().forEach(LOG::warn);
         } catch (ConfigLoader.ConfigException e) {
             return fail(EXIT_USAGE, e.getMessage());
@@ -204,13 +203,6 @@ public final class DtmMain implements Callable<Integer> {
             new CountDownLatch(1).await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void setLogLevel(String level) {
-        Logger root = LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
-        if (root instanceof ch.qos.logback.classic.Logger logback) {
-            logback.setLevel(Level.toLevel(level, Level.INFO));
         }
     }
 

@@ -16,9 +16,11 @@ import java.util.Locale;
  * @param requestTimeout {@code RequestTimeout}: timeout of each branch call
  * @param logLevel       {@code LogLevel} / {@code Log.Level}: debug, info, warn or error
  * @param maxBodyBytes   {@code HTTPServer.MaxBodyBytes} (dtm4j's): larger request bodies get 413
+ * @param log            the other {@code Log.*} settings: outputs, format, rotation
  */
 record ServerConfig(int httpPort, String host, StoreConfig store, Duration retryInterval, Duration timeoutToFail,
-                    Duration requestTimeout, String logLevel, int maxBodyBytes) {
+                    Duration requestTimeout, String logLevel, int maxBodyBytes,
+                    LogSetup.Settings log) {
 
     static final int DEFAULT_HTTP_PORT = 36789;
     static final String DEFAULT_HOST = "0.0.0.0";
@@ -33,7 +35,8 @@ record ServerConfig(int httpPort, String host, StoreConfig store, Duration retry
 
     static ServerConfig defaults() {
         return new ServerConfig(DEFAULT_HTTP_PORT, DEFAULT_HOST, StoreConfig.defaults(), DEFAULT_RETRY_INTERVAL,
-                DEFAULT_TIMEOUT_TO_FAIL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_LOG_LEVEL, DtmServer.DEFAULT_MAX_BODY_BYTES);
+                DEFAULT_TIMEOUT_TO_FAIL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_LOG_LEVEL, DtmServer.DEFAULT_MAX_BODY_BYTES,
+                LogSetup.Settings.defaults());
     }
 
     /** {@code Store.Driver}. */
@@ -48,12 +51,12 @@ record ServerConfig(int httpPort, String host, StoreConfig store, Duration retry
 
     ServerConfig withHttpPort(int value) {
         return new ServerConfig(value, host, store, retryInterval, timeoutToFail, requestTimeout, logLevel,
-                maxBodyBytes);
+                maxBodyBytes, log);
     }
 
     ServerConfig withLogLevel(String value) {
         return new ServerConfig(httpPort, host, store, retryInterval, timeoutToFail, requestTimeout,
-                value.toLowerCase(Locale.ROOT), maxBodyBytes);
+                value.toLowerCase(Locale.ROOT), maxBodyBytes, log);
     }
 
     /** One line for the start-up log; holds no secrets. */
@@ -66,6 +69,6 @@ record ServerConfig(int httpPort, String host, StoreConfig store, Duration retry
     @Override
     public String toString() {
         return "ServerConfig[" + summary() + " HTTPServer.Address=" + host + " LogLevel=" + logLevel
-                + " HTTPServer.MaxBodyBytes=" + maxBodyBytes + "]";
+                + " " + log.summary() + " HTTPServer.MaxBodyBytes=" + maxBodyBytes + "]";
     }
 }

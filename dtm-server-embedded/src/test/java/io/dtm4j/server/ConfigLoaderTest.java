@@ -122,7 +122,8 @@ class ConfigLoaderTest {
         assertThat(loaded.config().logLevel()).isEqualTo("warn");
         assertThat(loaded.warnings()).anySatisfy(w -> assertThat(w).contains("line 2, column 3: MicroService.Driver:"
                 + " ignored, not supported by dtm4j yet"));
-        assertThat(loaded.warnings()).anySatisfy(w -> assertThat(w).contains("Log.Outputs"));
+        assertThat(loaded.config().log().outputs()).containsExactly("stderr", "dtm.log");
+        assertThat(loaded.warnings()).noneSatisfy(w -> assertThat(w).contains("Log.Outputs"));
         assertThat(loaded.warnings()).noneSatisfy(w -> assertThat(w).contains("HTTPServer.Port"));
     }
 
