@@ -2,10 +2,6 @@ package io.dtm4j.examples;
 
 import io.dtm4j.client.DtmClient;
 import io.dtm4j.client.Msg;
-import io.dtm4j.client.OkHttpBranchInvoker;
-import io.dtm4j.core.Coordinator;
-import io.dtm4j.core.RecoveryScheduler;
-import io.dtm4j.core.spi.TransactionStore;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,13 +23,7 @@ public final class EmbeddedMsgExample {
 
     /** Runs the example; see the class comment for the argument and the exit code. */
     public static void main(String[] args) {
-        Path dir = args.length > 0 ? Path.of(args[0]) : Examples.tempDir();
-        int code = Examples.runAndReport("EmbeddedMsgExample", Examples.describeStore(dir), () -> run(dir),
-                System.out, System.err);
-        if (args.length == 0) {
-            Examples.deleteQuietly(dir);
-        }
-        System.exit(code);
+        Examples.mainEmbedded("EmbeddedMsgExample", args, EmbeddedMsgExample::run);
     }
 
     /**
@@ -42,21 +32,15 @@ public final class EmbeddedMsgExample {
      *
      * @throws IOException when the bank's HTTP server cannot start
      */
-    @SuppressWarnings("try") // the recovery scheduler only needs closing
     public static TransferResult run(Path storeDir) throws IOException {
-        try (BankService bank = BankService.start();
-             TransactionStore store = Examples.openStore(storeDir);
-             OkHttpBranchInvoker invoker = OkHttpBranchInvoker.builder().build();
-             Coordinator coordinator = Coordinator.builder().store(store).invoker(invoker).build();
-             RecoveryScheduler recovery = RecoveryScheduler.start(coordinator, EmbeddedSagaExample.RECOVERY_INTERVAL);
-             DtmClient dtm = DtmClient.embedded(coordinator)) {
+        try (BankService bank = BankService.start();             EmbeddedNode node = EmbeddedNode.open(storeDir);             DtmClient dtm = DtmClient.embedded(node.coordinator())) {
             Map<Integer, Long> before = bank.balances();
             Msg msg = dtm.msg()
                     .add(bank.url("TransIn"), TransferRequest.of(Examples.AMOUNT))
                     .waitResult();
             String gid = msg.doAndSubmit(bank.url("QueryPrepared"),
                     () -> bank.transOutLocally(msg.gid(), Examples.AMOUNT));
-            String status = coordinator.query(gid).orElseThrow().global().status().wireName();
+            String status = node.status(gid);
             return new TransferResult(gid, status, before, bank.balances());
         }
     }

@@ -1,14 +1,9 @@
 package io.dtm4j.examples;
 
 import io.dtm4j.client.DtmClient;
-import io.dtm4j.client.OkHttpBranchInvoker;
-import io.dtm4j.core.Coordinator;
-import io.dtm4j.core.RecoveryScheduler;
-import io.dtm4j.core.spi.TransactionStore;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -21,21 +16,12 @@ import java.util.Map;
  * when the money moved, 1 when it did not, 2 on an error.
  */
 public final class EmbeddedSagaExample {
-    /** How often the coordinator re-drives unfinished transactions (none are expected here). */
-    static final Duration RECOVERY_INTERVAL = Duration.ofSeconds(2);
-
     private EmbeddedSagaExample() {
     }
 
     /** Runs the example; see the class comment for the argument and the exit code. */
     public static void main(String[] args) {
-        Path dir = args.length > 0 ? Path.of(args[0]) : Examples.tempDir();
-        int code = Examples.runAndReport("EmbeddedSagaExample", Examples.describeStore(dir), () -> run(dir),
-                System.out, System.err);
-        if (args.length == 0) {
-            Examples.deleteQuietly(dir);
-        }
-        System.exit(code);
+        Examples.mainEmbedded("EmbeddedSagaExample", args, EmbeddedSagaExample::run);
     }
 
     /**
@@ -44,21 +30,15 @@ public final class EmbeddedSagaExample {
      *
      * @throws IOException when the bank's HTTP server cannot start
      */
-    @SuppressWarnings("try") // the recovery scheduler only needs closing
     public static TransferResult run(Path storeDir) throws IOException {
-        try (BankService bank = BankService.start();
-             TransactionStore store = Examples.openStore(storeDir);
-             OkHttpBranchInvoker invoker = OkHttpBranchInvoker.builder().build();
-             Coordinator coordinator = Coordinator.builder().store(store).invoker(invoker).build();
-             RecoveryScheduler recovery = RecoveryScheduler.start(coordinator, RECOVERY_INTERVAL);
-             DtmClient dtm = DtmClient.embedded(coordinator)) {
+        try (BankService bank = BankService.start();             EmbeddedNode node = EmbeddedNode.open(storeDir);             DtmClient dtm = DtmClient.embedded(node.coordinator())) {
             Map<Integer, Long> before = bank.balances();
             String gid = dtm.saga()
                     .add(bank.url("TransOut"), bank.url("TransOutRevert"), TransferRequest.of(Examples.AMOUNT))
                     .add(bank.url("TransIn"), bank.url("TransInRevert"), TransferRequest.of(Examples.AMOUNT))
                     .waitResult()
                     .submit();
-            String status = coordinator.query(gid).orElseThrow().global().status().wireName();
+            String status = node.status(gid);
             return new TransferResult(gid, status, before, bank.balances());
         }
     }

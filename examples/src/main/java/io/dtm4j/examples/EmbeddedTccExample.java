@@ -2,11 +2,7 @@ package io.dtm4j.examples;
 
 import io.dtm4j.client.DtmClient;
 import io.dtm4j.client.DtmFailureException;
-import io.dtm4j.client.OkHttpBranchInvoker;
 import io.dtm4j.client.TccTransaction;
-import io.dtm4j.core.Coordinator;
-import io.dtm4j.core.RecoveryScheduler;
-import io.dtm4j.core.spi.TransactionStore;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,13 +24,7 @@ public final class EmbeddedTccExample {
 
     /** Runs the example; see the class comment for the argument and the exit code. */
     public static void main(String[] args) {
-        Path dir = args.length > 0 ? Path.of(args[0]) : Examples.tempDir();
-        int code = Examples.runAndReport("EmbeddedTccExample", Examples.describeStore(dir), () -> run(dir),
-                System.out, System.err);
-        if (args.length == 0) {
-            Examples.deleteQuietly(dir);
-        }
-        System.exit(code);
+        Examples.mainEmbedded("EmbeddedTccExample", args, EmbeddedTccExample::run);
     }
 
     /**
@@ -60,13 +50,8 @@ public final class EmbeddedTccExample {
     }
 
     /** Runs the TCC against a bank the caller started (and closes), so that it can inspect the bank after. */
-    @SuppressWarnings("try") // the recovery scheduler only needs closing
     static TransferResult run(BankService bank, Path storeDir, boolean failTransIn) {
-        try (TransactionStore store = Examples.openStore(storeDir);
-             OkHttpBranchInvoker invoker = OkHttpBranchInvoker.builder().build();
-             Coordinator coordinator = Coordinator.builder().store(store).invoker(invoker).build();
-             RecoveryScheduler recovery = RecoveryScheduler.start(coordinator, EmbeddedSagaExample.RECOVERY_INTERVAL);
-             DtmClient dtm = DtmClient.embedded(coordinator)) {
+        try (EmbeddedNode node = EmbeddedNode.open(storeDir);             DtmClient dtm = DtmClient.embedded(node.coordinator())) {
             Map<Integer, Long> before = bank.balances();
             // a forced FAILURE of TransIn's try, as DTM's http_tcc_rollback example sends
             TransferRequest request = new TransferRequest(Examples.AMOUNT, failTransIn ? "FAILURE" : "", "");
@@ -82,7 +67,7 @@ public final class EmbeddedTccExample {
             } catch (DtmFailureException e) {
                 // a try refused: execute aborted the transaction, and the coordinator cancelled every branch
             }
-            String status = coordinator.query(tcc.gid()).orElseThrow().global().status().wireName();
+            String status = node.status(tcc.gid());
             return new TransferResult(tcc.gid(), status, before, bank.balances());
         }
     }

@@ -4,11 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dtm4j.client.DtmClient;
 import io.dtm4j.client.DtmFailureException;
-import io.dtm4j.client.OkHttpBranchInvoker;
 import io.dtm4j.client.workflow.WorkflowHandler;
-import io.dtm4j.core.Coordinator;
-import io.dtm4j.core.RecoveryScheduler;
-import io.dtm4j.core.spi.TransactionStore;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,13 +31,7 @@ public final class EmbeddedWorkflowExample {
 
     /** Runs the example; see the class comment for the argument and the exit code. */
     public static void main(String[] args) {
-        Path dir = args.length > 0 ? Path.of(args[0]) : Examples.tempDir();
-        int code = Examples.runAndReport("EmbeddedWorkflowExample", Examples.describeStore(dir), () -> run(dir),
-                System.out, System.err);
-        if (args.length == 0) {
-            Examples.deleteQuietly(dir);
-        }
-        System.exit(code);
+        Examples.mainEmbedded("EmbeddedWorkflowExample", args, EmbeddedWorkflowExample::run);
     }
 
     /**
@@ -50,14 +40,8 @@ public final class EmbeddedWorkflowExample {
      *
      * @throws IOException when the bank's HTTP server cannot start
      */
-    @SuppressWarnings("try") // the recovery scheduler only needs closing
     public static TransferResult run(Path storeDir) throws IOException {
-        try (BankService bank = BankService.start();
-             TransactionStore store = Examples.openStore(storeDir);
-             OkHttpBranchInvoker invoker = OkHttpBranchInvoker.builder().build();
-             Coordinator coordinator = Coordinator.builder().store(store).invoker(invoker).build();
-             RecoveryScheduler recovery = RecoveryScheduler.start(coordinator, EmbeddedSagaExample.RECOVERY_INTERVAL);
-             DtmClient dtm = DtmClient.builder().coordinator(coordinator)
+        try (BankService bank = BankService.start();             EmbeddedNode node = EmbeddedNode.open(storeDir);             DtmClient dtm = DtmClient.builder().coordinator(node.coordinator())
                      .workflowResumeUrl(bank.url(BankService.WORKFLOW_RESUME)).build()) {
             dtm.workflows().register(WORKFLOW, transfer(bank));
             bank.serveWorkflowResume(dtm.workflows());
@@ -68,7 +52,7 @@ public final class EmbeddedWorkflowExample {
             } catch (DtmFailureException e) {
                 // a step failed for good: the compensations of the steps before it ran, the workflow failed
             }
-            String status = coordinator.query(gid).orElseThrow().global().status().wireName();
+            String status = node.status(gid);
             return new TransferResult(gid, status, before, bank.balances());
         }
     }

@@ -1,7 +1,5 @@
 package io.dtm4j.examples;
 
-import io.dtm4j.core.spi.TransactionStore;
-import io.dtm4j.store.jdbc.JdbcTransactionStore;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -55,12 +53,26 @@ final class Examples {
                 + BankService.TRANS_IN_USER + " = " + balances.get(BankService.TRANS_IN_USER);
     }
 
-    /** Opens (creating it if needed) the coordinator's SQLite store in {@code dir}. */
-    static TransactionStore openStore(Path dir) {
-        return JdbcTransactionStore.sqlite(dir);
+    /** A body of an embedded example: runs it with the coordinator's store in a directory. */
+    @FunctionalInterface
+    interface StoreBody {
+        TransferResult run(Path storeDir) throws Exception;
     }
 
-    /** Describes the store {@link #openStore} opens, for the report. */
+    /**
+     * The main of an embedded example: the store directory is {@code args[0]}, or a temporary one deleted at
+     * the end; prints the report and exits 0 when the money moved, 1 when it did not, 2 on an error.
+     */
+    static void mainEmbedded(String name, String[] args, StoreBody body) {
+        Path dir = args.length > 0 ? Path.of(args[0]) : tempDir();
+        int code = runAndReport(name, describeStore(dir), () -> body.run(dir), System.out, System.err);
+        if (args.length == 0) {
+            deleteQuietly(dir);
+        }
+        System.exit(code);
+    }
+
+    /** Describes the store {@link EmbeddedNode#open} opens, for the report. */
     static String describeStore(Path dir) {
         return "SQLite store in " + dir;
     }
