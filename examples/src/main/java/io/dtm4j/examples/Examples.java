@@ -1,6 +1,5 @@
 package io.dtm4j.examples;
 
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
