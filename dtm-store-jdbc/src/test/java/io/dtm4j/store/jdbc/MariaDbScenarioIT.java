@@ -1,108 +1,13 @@
 package io.dtm4j.store.jdbc;
 
-import io.dtm4j.core.spi.TransactionStore;
-import io.dtm4j.core.testing.MsgScenarios;
-import io.dtm4j.core.testing.RecoveryScenarios;
-import io.dtm4j.core.testing.SagaScenarios;
-import io.dtm4j.core.testing.TccXaScenarios;
-import io.dtm4j.core.testing.WorkflowScenarios;
-import org.junit.jupiter.api.Nested;
-
-import java.sql.SQLException;
-
 /**
- * The engine scenario suites of dtm-core's test-jar on MariaDB (the MySQL of {@code scripts/services-up.sh}),
- * through the store's MySQL dialect. Each test gets a database of its own ({@link TestDatabases}:
- * {@code it_scn_<suite>_0_<random>}, so runs of several engineers on the shared server never meet), dropped after
- * the test.
+ * The engine scenario suites on MariaDB (the MySQL of {@code scripts/services-up.sh}), through the store's MySQL
+ * dialect, a database per test.
  */
-class MariaDbScenarioIT {
+class MariaDbScenarioIT extends ServerScenarioSuites {
 
-    static TransactionStore freshStore(TestDatabases dbs) {
-        dbs.fresh();
-        return dbs.builder().build();
-    }
-
-    static void dropAll(TestDatabases dbs) {
-        try {
-            dbs.dropAll();
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot drop the test database " + dbs.current(), e);
-        }
-    }
-
-    @Nested
-    class Saga extends SagaScenarios {
-        private final TestDatabases dbs = TestDatabases.mariadb("scn_saga");
-
-        @Override
-        protected TransactionStore newStore() {
-            return freshStore(dbs);
-        }
-
-        @Override
-        protected void cleanUp() {
-            dropAll(dbs);
-        }
-    }
-
-    @Nested
-    class Msg extends MsgScenarios {
-        private final TestDatabases dbs = TestDatabases.mariadb("scn_msg");
-
-        @Override
-        protected TransactionStore newStore() {
-            return freshStore(dbs);
-        }
-
-        @Override
-        protected void cleanUp() {
-            dropAll(dbs);
-        }
-    }
-
-    @Nested
-    class TccXa extends TccXaScenarios {
-        private final TestDatabases dbs = TestDatabases.mariadb("scn_tcc_xa");
-
-        @Override
-        protected TransactionStore newStore() {
-            return freshStore(dbs);
-        }
-
-        @Override
-        protected void cleanUp() {
-            dropAll(dbs);
-        }
-    }
-
-    @Nested
-    class Workflow extends WorkflowScenarios {
-        private final TestDatabases dbs = TestDatabases.mariadb("scn_workflow");
-
-        @Override
-        protected TransactionStore newStore() {
-            return freshStore(dbs);
-        }
-
-        @Override
-        protected void cleanUp() {
-            dropAll(dbs);
-        }
-    }
-
-    @Nested
-    class Recovery extends RecoveryScenarios {
-        private final TestDatabases dbs = TestDatabases.mariadb("scn_recovery");
-
-        @Override
-        protected TransactionStore newStore() {
-            return freshStore(dbs);
-        }
-
-        @Override
-        protected void cleanUp() {
-            dropAll(dbs);
-        }
+    @Override
+    TestDatabases databases(String suite) {
+        return TestDatabases.mariadb(suite);
     }
 }
