@@ -186,7 +186,7 @@ class StoreOutageIT {
         for (Submit s : load.submits) {
             (s.reply().status() == 200 ? acknowledged : unacknowledged).add(s.gid());
             long answered = s.startNanos() + TimeUnit.MILLISECONDS.toNanos(s.reply().millis());
-            if (s.startNanos() > o.down + TimeUnit.MILLISECONDS.toNanos(500) && answered < o.up) {
+            if (s.startNanos() > o.down + TimeUnit.MILLISECONDS.toNanos(500) && answered < o.restarting) {
                 loadDuringOutage.add(s);
             }
         }
@@ -300,6 +300,8 @@ class StoreOutageIT {
         final List<Timed> pings = new ArrayList<>();
         List<String> requestThreadsAtEnd = List.of();
         long down;
+        /** When the restart began: from here on the store may already accept before {@link #up}. */
+        long restarting;
         long up;
 
         Outage(String prefix, Duration length) {
@@ -323,6 +325,7 @@ class StoreOutageIT {
             } finally {
                 // also after a test timeout: an interrupted thread could not wait for the script
                 boolean interrupted = Thread.interrupted();
+                restarting = System.nanoTime();
                 try {
                     SERVICES.up(store);
                 } finally {
