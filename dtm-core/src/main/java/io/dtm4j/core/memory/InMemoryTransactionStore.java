@@ -251,6 +251,14 @@ public final class InMemoryTransactionStore implements TransactionStore {
     }
 
     @Override
+    public synchronized long deleteAll() {
+        long n = byGid.size();
+        byGid.clear();
+        byId.clear();
+        return n;
+    }
+
+    @Override
     public void ping() {
         // always reachable
     }

@@ -106,6 +106,16 @@ public interface TransactionStore extends AutoCloseable {
     int purgeFinished(Instant finishedBefore, int limit);
 
     /**
+     * Removes every transaction and branch, whatever its status, keeping the schema (the operator's
+     * {@code dtm -r}). Atomic where the store can make it so (SQL: one database transaction); on Redis the keys
+     * under the prefix are removed in batches, so a reset interrupted by an outage is completed by running it
+     * again. Never call it while a coordinator is using the store.
+     *
+     * @return how many transactions were removed
+     */
+    long deleteAll();
+
+    /**
      * Checks that the store answers.
      *
      * @throws io.dtm4j.core.StoreUnavailableException when it does not, saying what to check

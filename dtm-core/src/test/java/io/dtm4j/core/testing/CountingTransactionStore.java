@@ -112,6 +112,13 @@ public final class CountingTransactionStore implements TransactionStore {
     }
 
     @Override
+    public long deleteAll() {
+        long n = delegate.deleteAll();
+        count(n > 0);
+        return n;
+    }
+
+    @Override
     public void ping() {
         reads.incrementAndGet();
         delegate.ping();

@@ -772,6 +772,29 @@ public abstract class TransactionStoreContract {
         assertThat(gids(query())).isEmpty();
     }
 
+    // ---------------------------------------------------------------- deleteAll
+
+    @Test
+    void deleteAllRemovesEveryTransactionWhateverItsStatusAndTheStoreStaysUsable() {
+        insertWithBranches(finished(gid("done"), GlobalStatus.SUCCEED, T0.minusSeconds(60)));
+        insertWithBranches(saga(gid("running")).status(GlobalStatus.SUBMITTED).build());
+        insertWithBranches(saga(gid("prepared")).status(GlobalStatus.PREPARED).build());
+
+        assertThat(store.deleteAll()).isEqualTo(3);
+
+        for (String gone : List.of(gid("done"), gid("running"), gid("prepared"))) {
+            assertThat(store.findGlobal(gone)).as(gone).isEmpty();
+            assertThat(store.findBranches(gone)).as(gone).isEmpty();
+        }
+        assertThat(gids(query())).isEmpty();
+        assertThat(store.claimDue(T0.plusSeconds(86_400), LEASE, "node-a", 10)).isEmpty();
+        assertThat(store.deleteAll()).isZero();
+        // the same gid can be used again, with fresh branch rows
+        insertWithBranches(saga(gid("running")).status(GlobalStatus.SUBMITTED).build());
+        assertThat(store.findBranches(gid("running"))).hasSize(2);
+        assertThat(gids(query())).containsExactly(gid("running"));
+    }
+
     // ---------------------------------------------------------------- round trips
 
     @Test

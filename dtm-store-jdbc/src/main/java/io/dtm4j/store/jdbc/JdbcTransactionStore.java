@@ -186,6 +186,11 @@ public final class JdbcTransactionStore implements TransactionStore {
     }
 
     @Override
+    public long deleteAll() {
+        return write("delete all transactions", writes::deleteAll);
+    }
+
+    @Override
     public void ping() {
         read("ping", c -> {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {

@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -132,6 +133,20 @@ abstract class WriteSql {
             deleteWhereIn(c, "DELETE FROM trans_global WHERE id IN ", chunk);
         }
         return ids.size();
+    }
+
+    /** Removes every transaction and branch row in the caller's database transaction; returns the transactions. */
+    long deleteAll(Connection c) throws SQLException {
+        long count;
+        try (Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM trans_global")) {
+                rs.next();
+                count = rs.getLong(1);
+            }
+            st.executeUpdate("DELETE FROM trans_branch_op");
+            st.executeUpdate("DELETE FROM trans_global");
+        }
+        return count;
     }
 
     /** Binds the 17 values of {@link #INSERT_GLOBAL_COLUMNS} from {@code first}. */

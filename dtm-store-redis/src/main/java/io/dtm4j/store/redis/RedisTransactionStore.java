@@ -11,9 +11,12 @@ import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.CronReset;
 import io.dtm4j.core.spi.TransactionStore;
+import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScoredValue;
 
 import java.time.Duration;
@@ -74,6 +77,8 @@ public final class RedisTransactionStore implements TransactionStore {
 
     private static final String OK = "OK";
     private static final int LIST_BATCH = 100;
+    /** Keys per SCAN page of {@link #deleteAll()}. */
+    private static final int RESET_PAGE = 1000;
 
     private final Keys keys;
     private final Duration dataExpire;
@@ -234,6 +239,38 @@ public final class RedisTransactionStore implements TransactionStore {
         List<Object> r = script("purge finished transactions", Script.PURGE, new String[] {keys.done(), keys.all()},
                 List.of(keys.prefix(), Scores.of(finishedBefore), Integer.toString(limit)));
         return ((Long) r.get(0)).intValue();
+    }
+
+    /** Scans and unlinks every key under the prefix, a page of {@link #RESET_PAGE} at a time. */
+    @Override
+    public long deleteAll() {
+        ScanArgs args = ScanArgs.Builder.matches(globEscaped(keys.prefix()) + "_*").limit(RESET_PAGE);
+        String globalKeys = keys.global("");
+        long transactions = 0;
+        ScanCursor cursor = ScanCursor.INITIAL;
+        do {
+            ScanCursor from = cursor;
+            KeyScanCursor<String> page = redis.call("delete all: scan", c -> c.scan(from, args));
+            List<String> found = page.getKeys();
+            if (!found.isEmpty()) {
+                redis.call("delete all: unlink", c -> c.unlink(found.toArray(String[]::new)));
+                transactions += found.stream().filter(k -> k.startsWith(globalKeys)).count();
+            }
+            cursor = page;
+        } while (!cursor.isFinished());
+        return transactions;
+    }
+
+    /** Escapes the characters special in a SCAN MATCH pattern. */
+    private static String globEscaped(String literal) {
+        StringBuilder b = new StringBuilder();
+        for (char ch : literal.toCharArray()) {
+            if ("*?[]\\".indexOf(ch) >= 0) {
+                b.append('\\');
+            }
+            b.append(ch);
+        }
+        return b.toString();
     }
 
     @Override
