@@ -100,6 +100,7 @@ final class ServerConnections {
         HikariConfig config = config("write");
         config.setMaximumPoolSize(s.writers());
         config.setMinimumIdle(s.writers());
+        config.setIdleTimeout(0); // a fixed-size pool retires nothing for idleness; HikariCP warns if it is set
         config.setAutoCommit(false);
         return new Source(new HikariDataSource(config), false);
     }
