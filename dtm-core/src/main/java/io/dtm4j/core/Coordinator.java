@@ -2,6 +2,7 @@ package io.dtm4j.core;
 
 import io.dtm4j.core.internal.Engine;
 import io.dtm4j.core.spi.BranchInvoker;
+import io.dtm4j.core.spi.CoordinatorEvents;
 import io.dtm4j.core.spi.CronReset;
 import io.dtm4j.core.spi.TransactionStore;
 
@@ -41,7 +42,7 @@ public final class Coordinator implements AutoCloseable {
 
     private Coordinator(Builder b) {
         this.engine = new Engine(b.store, b.invoker, b.clock, b.executor, b.retryInterval, b.timeoutToFail,
-                b.requestTimeout, b.recoveryBatch, b.nodeId);
+                b.requestTimeout, b.recoveryBatch, b.nodeId, b.events);
     }
 
     /** Returns a builder; {@link Builder#store} and {@link Builder#invoker} are required. */
@@ -201,6 +202,7 @@ public final class Coordinator implements AutoCloseable {
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private int recoveryBatch = DEFAULT_RECOVERY_BATCH;
         private String nodeId = "";
+        private CoordinatorEvents events = CoordinatorEvents.NONE;
 
         private Builder() {
         }
@@ -262,6 +264,15 @@ public final class Coordinator implements AutoCloseable {
         /** A name for this node, written into leases; default a random token. */
         public Builder nodeId(String value) {
             this.nodeId = Objects.requireNonNull(value, "nodeId");
+            return this;
+        }
+
+        /**
+         * Hears rounds, branch calls, status changes and retries, e.g. to count them for metrics; default
+         * {@link CoordinatorEvents#NONE}. Called on the engine's threads; what it throws is logged and ignored.
+         */
+        public Builder events(CoordinatorEvents value) {
+            this.events = Objects.requireNonNull(value, "events");
             return this;
         }
 

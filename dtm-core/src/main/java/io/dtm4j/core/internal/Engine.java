@@ -15,6 +15,7 @@ import io.dtm4j.core.TransactionNotFoundException;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.TransactionView;
 import io.dtm4j.core.spi.BranchInvoker;
+import io.dtm4j.core.spi.CoordinatorEvents;
 import io.dtm4j.core.spi.CronReset;
 import io.dtm4j.core.spi.TransactionStore;
 import org.slf4j.Logger;
@@ -53,20 +54,22 @@ public final class Engine implements AutoCloseable {
     private final RoundRunner runner;
     private final int recoveryBatch;
     private final String owner;
+    private final CoordinatorEvents events;
     /** Transactions with a round running on this node: a second round here would only duplicate calls. */
     private final Set<String> active = ConcurrentHashMap.newKeySet();
 
     /** Creates the engine; see {@link io.dtm4j.core.Coordinator.Builder} for the parameters. */
     public Engine(TransactionStore store, BranchInvoker invoker, Clock clock, ExecutorService executor,
                   Duration retryInterval, Duration timeoutToFail, Duration requestTimeout, int recoveryBatch,
-                  String nodeId) {
+                  String nodeId, CoordinatorEvents events) {
         this.store = store;
         this.clock = clock;
         this.ownsExecutor = executor == null;
         this.executor = executor != null ? executor : newWorkerPool();
         this.intervals = new Intervals(retryInterval, timeoutToFail, requestTimeout);
         this.factory = new TransactionFactory(intervals);
-        this.runner = new RoundRunner(store, invoker, clock, this.executor, intervals);
+        this.events = new GuardedEvents(events);
+        this.runner = new RoundRunner(store, invoker, clock, this.executor, intervals, this.events);
         this.recoveryBatch = recoveryBatch;
         this.owner = (nodeId.isEmpty() ? "node" : nodeId) + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -100,6 +103,7 @@ public final class Engine implements AutoCloseable {
         TransactionFactory.NewTransaction t = factory.build(req, GlobalStatus.PREPARED, clock.instant());
         if (store.insert(t.global(), t.branches())) {
             LOG.info("gid={}: prepared {}", req.gid(), req.transType().wireName());
+            events.statusChanged(req.gid(), req.transType(), GlobalStatus.PREPARED);
             return TransOutcome.success(GlobalStatus.PREPARED);
         }
         GlobalTransaction existing = existing(req.gid());
@@ -120,6 +124,7 @@ public final class Engine implements AutoCloseable {
         if (store.insert(t.global(), t.branches())) {
             LOG.info("gid={}: submitted {} ({} branch rows)", req.gid(), req.transType().wireName(),
                     t.branches().size());
+            events.statusChanged(req.gid(), req.transType(), GlobalStatus.SUBMITTED);
             return process(t.global(), t.branches(), wait, false);
         }
         GlobalTransaction g = existing(req.gid());
@@ -135,6 +140,7 @@ public final class Engine implements AutoCloseable {
                 return lostRace(g.gid());
             }
             LOG.info("gid={}: prepared -> submitted", g.gid());
+            events.statusChanged(g.gid(), g.transType(), GlobalStatus.SUBMITTED);
             g = g.apply(u);
         } else if (g.status() != GlobalStatus.SUBMITTED) {
             throw new IllegalTransitionException(req.gid(), "current status '" + g.status().wireName()
@@ -159,6 +165,7 @@ public final class Engine implements AutoCloseable {
                 return lostRace(g.gid());
             }
             LOG.info("gid={}: prepared -> failed (aborted)", g.gid());
+            events.statusChanged(g.gid(), g.transType(), GlobalStatus.FAILED);
             return TransOutcome.success(GlobalStatus.FAILED);
         }
         boolean abortable = (req.transType() == TransType.TCC || req.transType() == TransType.XA)
@@ -179,6 +186,7 @@ public final class Engine implements AutoCloseable {
                 return lostRace(g.gid());
             }
             LOG.info("gid={}: prepared -> aborting{}", g.gid(), reason.isEmpty() ? "" : " (" + reason + ")");
+            events.statusChanged(g.gid(), g.transType(), GlobalStatus.ABORTING);
             g = g.apply(built);
         }
         return process(g, store.findBranches(g.gid()), g.options().waitResult(), true);
@@ -193,6 +201,7 @@ public final class Engine implements AutoCloseable {
         TransactionFactory.NewTransaction t = factory.build(req, GlobalStatus.PREPARED, clock.instant());
         if (store.insert(t.global(), t.branches())) {
             LOG.info("gid={}: prepared workflow", req.gid());
+            events.statusChanged(req.gid(), req.transType(), GlobalStatus.PREPARED);
         }
         return query(req.gid()).orElseThrow(() -> new TransactionNotFoundException(req.gid()));
     }
@@ -226,6 +235,7 @@ public final class Engine implements AutoCloseable {
             }
             if (store.update(u.build())) {
                 LOG.info("gid={}: {} -> failed (force stop)", gid, g.status().wireName());
+                events.statusChanged(gid, g.transType(), GlobalStatus.FAILED);
                 return;
             }
         }
@@ -375,6 +385,7 @@ public final class Engine implements AutoCloseable {
                     + "', cannot finish the workflow");
         }
         LOG.info("gid={}: prepared -> {} (workflow)", req.gid(), target.wireName());
+        events.statusChanged(req.gid(), req.transType(), target);
         return TransOutcome.success(target);
     }
 

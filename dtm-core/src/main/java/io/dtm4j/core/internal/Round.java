@@ -171,6 +171,14 @@ final class Round {
         return backCheck;
     }
 
+    /** What the back-check of this round answered, as trouble: none when it succeeded or was not made. */
+    Trouble backCheckTrouble() {
+        if (backCheck == null || backCheck.result() == BranchResult.SUCCESS) {
+            return Trouble.NONE;
+        }
+        return backCheck.result() == BranchResult.ONGOING ? Trouble.ONGOING : Trouble.ERROR;
+    }
+
     void backCheck(BranchOutcome o) {
         this.backCheck = o;
     }

@@ -1,5 +1,6 @@
 package io.dtm4j.core.internal;
 
+import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
 
 /**
@@ -17,5 +18,10 @@ record RoundResult(GlobalTransaction global, Trouble trouble, boolean lostRace) 
 
     static RoundResult lostRace(GlobalTransaction g) {
         return new RoundResult(g, Trouble.NONE, true);
+    }
+
+    /** True when the round left nothing wrong: no lost race, no pending trouble, the transaction not failed. */
+    boolean clean() {
+        return !lostRace && trouble == Trouble.NONE && global.status() != GlobalStatus.FAILED;
     }
 }

@@ -10,6 +10,7 @@ import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.BranchCall;
 import io.dtm4j.core.spi.BranchInvoker;
+import io.dtm4j.core.spi.CoordinatorEvents;
 import io.dtm4j.core.spi.TransactionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +32,8 @@ import java.util.concurrent.TimeoutException;
  * Runs one round of one transaction: asks the type's {@link Processor} what to do, calls branches through
  * the {@link BranchInvoker}, and writes to the store only when it must: a status change (carrying every
  * branch status learnt so far), the end of a round that leaves work pending, or a lease renewal in a long
- * round. A happy saga thus costs one write here, after the intent insert.
+ * round. A happy saga thus costs one write here, after the intent insert. Tells the {@link CoordinatorEvents}
+ * about each round, branch call, status written and retry, from in-memory state only.
  */
 final class RoundRunner {
     private static final Logger LOG = LoggerFactory.getLogger(RoundRunner.class);
@@ -48,13 +50,16 @@ final class RoundRunner {
     private final Executor executor;
     private final Intervals intervals;
     private final Map<TransType, Processor> processors;
+    private final CoordinatorEvents events;
 
-    RoundRunner(TransactionStore store, BranchInvoker invoker, Clock clock, Executor executor, Intervals intervals) {
+    RoundRunner(TransactionStore store, BranchInvoker invoker, Clock clock, Executor executor, Intervals intervals,
+                CoordinatorEvents events) {
         this.store = store;
         this.invoker = invoker;
         this.clock = clock;
         this.executor = executor;
         this.intervals = intervals;
+        this.events = events;
         this.processors = Map.of(
                 TransType.SAGA, new SagaProcessor(intervals),
                 TransType.MSG, new MsgProcessor(intervals),
@@ -63,8 +68,20 @@ final class RoundRunner {
                 TransType.WORKFLOW, new WorkflowProcessor());
     }
 
-    /** Runs one round and reports how it ended. */
+    /** Runs one round and reports how it ended, to the caller and to the events listener (also when it throws). */
     RoundResult run(GlobalTransaction global, List<Branch> branches) {
+        boolean ok = false;
+        try {
+            RoundResult result = runRound(global, branches);
+            ok = result.clean();
+            return result;
+        } finally {
+            events.roundEnded(global.gid(), global.transType(), ok,
+                    Duration.between(global.createTime(), clock.instant()));
+        }
+    }
+
+    private RoundResult runRound(GlobalTransaction global, List<Branch> branches) {
         Round r = new Round(global, branches, clock.instant());
         Processor p = processors.get(global.transType());
         for (int step = 0; step < MAX_STEPS; step++) {
@@ -84,15 +101,29 @@ final class RoundRunner {
                     return RoundResult.of(r.global(), Trouble.NONE);
                 }
             } else if (d instanceof Decision.Stop s) {
-                Trouble t = s.cron() == Decision.Cron.KEEP ? Trouble.ONGOING
-                        : s.cron() == Decision.Cron.BACKOFF ? Trouble.ERROR : Trouble.NONE;
-                if (r.global().transType() == TransType.WORKFLOW) {
-                    t = ((WorkflowProcessor) p).trouble(r);
+                if (!stop(r, s)) {
+                    return RoundResult.lostRace(r.global());
                 }
-                return stop(r, s) ? RoundResult.of(r.global(), t) : RoundResult.lostRace(r.global());
+                Trouble t = trouble(r, s);
+                if (t != Trouble.NONE) {
+                    events.retryScheduled(global.gid(), global.transType());
+                }
+                return RoundResult.of(r.global(), t);
             }
         }
         throw new IllegalStateException("gid=" + global.gid() + ": round did not end after " + MAX_STEPS + " steps");
+    }
+
+    /**
+     * The trouble a stopping round leaves behind: the branch trouble its processor scheduled a retry for, else
+     * what the back-check (msg query_prepared, workflow resume) answered, if one was made.
+     */
+    private static Trouble trouble(Round r, Decision.Stop s) {
+        return switch (s.cron()) {
+            case KEEP -> Trouble.ONGOING;
+            case BACKOFF -> Trouble.ERROR;
+            default -> r.backCheckTrouble();
+        };
     }
 
     private void call(Round r, List<Integer> rows) {
@@ -113,6 +144,8 @@ final class RoundRunner {
     }
 
     private void record(Round r, int row, BranchOutcome o) {
+        Branch b = r.branch(row);
+        events.branchCalled(r.global().gid(), r.type(), b.branchId(), b.op(), o.result());
         r.record(row, o);
         if (o.result() == BranchResult.SUCCESS) {
             r.resetIntervalIfGrown(intervals.reset(r.global()));
@@ -250,6 +283,7 @@ final class RoundRunner {
         r.global(before.apply(u));
         r.wrote(now);
         if (u.newStatus().isPresent()) {
+            events.statusChanged(u.gid(), before.transType(), u.newStatus().get());
             LOG.info("gid={}: {} -> {}{}", u.gid(), before.status().wireName(), u.newStatus().get().wireName(),
                     u.rollbackReason().map(x -> " (" + x + ")").orElse(""));
         }

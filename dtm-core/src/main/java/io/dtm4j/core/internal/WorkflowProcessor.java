@@ -1,7 +1,5 @@
 package io.dtm4j.core.internal;
 
-import io.dtm4j.core.BranchResult;
-
 import java.time.Instant;
 
 /**
@@ -17,13 +15,5 @@ final class WorkflowProcessor implements Processor {
             return Decision.Stop.of(Decision.Cron.NONE);
         }
         return new Decision.BackCheck();
-    }
-
-    /** The resume call's outcome as round trouble. */
-    Trouble trouble(Round r) {
-        if (r.backCheck() == null || r.backCheck().result() == BranchResult.SUCCESS) {
-            return Trouble.NONE;
-        }
-        return r.backCheck().result() == BranchResult.ONGOING ? Trouble.ONGOING : Trouble.ERROR;
     }
 }

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A coordinator on a counting in-memory store, a scripted branch service and a mutable clock, with
- * everything run on the calling thread: the engine's scenarios without threads, sockets or sleeps.
+ * A coordinator on a counting in-memory store, a scripted branch service, a mutable clock and a recording events
+ * listener, with everything run on the calling thread: the engine's scenarios without threads, sockets or sleeps.
  */
 public final class EngineHarness implements AutoCloseable {
     /** Base URL of the fake branch service; any URL works with the scripted invoker. */
@@ -25,6 +25,7 @@ public final class EngineHarness implements AutoCloseable {
 
     public final MutableClock clock = MutableClock.startingAtEpochOf2026();
     public final ScriptedBranchInvoker busi = new ScriptedBranchInvoker();
+    public final RecordingEvents events = new RecordingEvents();
     public final CountingTransactionStore store;
     public final Coordinator coordinator;
 
@@ -35,7 +36,7 @@ public final class EngineHarness implements AutoCloseable {
     public EngineHarness(TransactionStore backing) {
         this.store = new CountingTransactionStore(backing);
         this.coordinator = Coordinator.builder().store(store).invoker(busi).clock(clock)
-                .executor(new DirectExecutorService()).build();
+                .executor(new DirectExecutorService()).events(events).build();
     }
 
     /** A 2-step TransOut/TransIn saga request. */
