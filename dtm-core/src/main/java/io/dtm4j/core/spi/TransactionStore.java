@@ -125,6 +125,15 @@ public interface TransactionStore extends AutoCloseable {
     /** A short name for logs and health output, e.g. {@code sqlite:/var/lib/dtm/dtm.db}. No secrets. */
     String describe();
 
+    /**
+     * Returns the state of the store's connection pools, for metrics; empty (the default) when the store has no
+     * pool worth watching: the in-memory store has none, and Redis shares one multiplexed connection. Cheap (no
+     * I/O) and callable at any time, also after {@link #close()}.
+     */
+    default Optional<PoolStats> poolStats() {
+        return Optional.empty();
+    }
+
     /** Releases connections and threads. Idempotent. */
     @Override
     void close();

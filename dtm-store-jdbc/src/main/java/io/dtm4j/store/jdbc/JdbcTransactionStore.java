@@ -9,6 +9,7 @@ import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.CronReset;
+import io.dtm4j.core.spi.PoolStats;
 import io.dtm4j.core.spi.TransactionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +28,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -94,15 +96,18 @@ public final class JdbcTransactionStore implements TransactionStore {
     private final ReadConnections readers;
     private final ReadSql reads;
     private final WriteSql writes;
+    /** The HikariCP pools' numbers, summed ({@link HikariStats}). */
+    private final Supplier<PoolStats> pools;
     private volatile boolean closed;
 
     JdbcTransactionStore(SqlErrors errors, BatchWriter writer, ReadConnections readers, Rows rows,
-                         WriteSql writes) {
+                         WriteSql writes, Supplier<PoolStats> pools) {
         this.errors = errors;
         this.writer = writer;
         this.readers = readers;
         this.reads = new ReadSql(rows);
         this.writes = writes;
+        this.pools = pools;
     }
 
     /** Opens (creating if needed) the SQLite store in {@code directory} with default settings. */
@@ -206,6 +211,16 @@ public final class JdbcTransactionStore implements TransactionStore {
     @Override
     public String describe() {
         return errors.name();
+    }
+
+    /**
+     * Returns the HikariCP pools' connections, summed: for PostgreSQL and MySQL the write pool (one connection per
+     * writer thread) and the read pool; for SQLite the read pool only, its single write connection being no pool.
+     * All zero once closed.
+     */
+    @Override
+    public Optional<PoolStats> poolStats() {
+        return Optional.of(pools.get());
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.dtm4j.store.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.dtm4j.core.spi.PoolStats;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -156,6 +157,11 @@ final class ServerConnections {
                     throw setup;
                 }
             }
+        }
+
+        /** The pool's connections now. */
+        PoolStats stats() {
+            return HikariStats.of(pool);
         }
 
         @Override

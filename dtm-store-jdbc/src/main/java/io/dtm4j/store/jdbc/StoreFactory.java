@@ -49,7 +49,7 @@ final class StoreFactory {
             public void close() {
                 readers.close();
             }
-        }, rows, new SqliteWriteSql(rows));
+        }, rows, new SqliteWriteSql(rows), () -> HikariStats.of(readers));
     }
 
     /**
@@ -84,6 +84,7 @@ final class StoreFactory {
                 WriteConnections.pooled(writeSource), errors, s.maxBatch());
         LOG.info("{}: opened as user {} with {} writers and up to {} connections; times kept to {}", name, s.user(),
                 s.writers(), s.maxOpenConns(), precision == ChronoUnit.MILLIS ? "milliseconds" : "seconds");
-        return new JdbcTransactionStore(errors, writer, readSource, rows, writes);
+        return new JdbcTransactionStore(errors, writer, readSource, rows, writes,
+                () -> writeSource.stats().plus(readSource.stats()));
     }
 }
