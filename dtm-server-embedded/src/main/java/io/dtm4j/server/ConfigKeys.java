@@ -99,7 +99,8 @@ final class ConfigKeys {
     private static final int MAX_LOG_FILE_MB = 102_400;
     /** Logback's fixed-window rolling keeps at most 20 files. */
     private static final int MAX_LOG_HISTORY = 20;
-    private static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
+    /** The log levels, as DTM names them. */
+    static final List<String> LOG_LEVELS = List.of("debug", "info", "warn", "error");
 
     /** Every supported key, in the order the environment is read. */
     static final List<Key> KEYS = List.of(
@@ -124,6 +125,7 @@ final class ConfigKeys {
                     whole(1, MAX_LOG_FILE_MB, (d, v) -> d.logMaxFileSizeMb = v)),
             key("Log.MaxHistory", "LOG_MAX_HISTORY", "logMaxHistory",
                     whole(1, MAX_LOG_HISTORY, (d, v) -> d.logMaxHistory = v)),
+            key("MicroService.Driver", "MICRO_SERVICE_DRIVER", "microServiceDriver", ConfigKeys::microServiceDriver),
             key("Store.Driver", "STORE_DRIVER", "driver", ConfigKeys::driver),
             key("Store.DataDir", "STORE_DATA_DIR", "dataDir", (d, w, v) -> d.dataDir = Path.of(v)),
             key("Store.Host", "STORE_HOST", "storeHost", text((d, v) -> d.storeHost = v)),
@@ -203,6 +205,10 @@ final class ConfigKeys {
                 + ConfigLoader.abbreviate(s) + "'");
     }
 
+    /** Store.Driver's values (and aliases), for the did-you-mean of a mistyped one. */
+    private static final List<String> DRIVERS = List.of("sqlite", "boltdb", "mem", "postgres", "postgresql", "mysql",
+            "mariadb", "redis");
+
     private static void driver(Draft d, String where, String s) throws ConfigException {
         String v = s.toLowerCase(Locale.ROOT);
         d.driver = switch (v) {
@@ -212,15 +218,28 @@ final class ConfigKeys {
             case "sqlserver" -> throw new ConfigException(where + "'sqlserver' is not supported by dtm4j; use "
                     + "postgres, mysql, mariadb, redis, sqlite or mem");
             default -> throw new ConfigException(where + "must be sqlite (or boltdb, read as sqlite), mem, postgres, "
-                    + "mysql, mariadb or redis, got '" + ConfigLoader.abbreviate(s) + "'");
+                    + "mysql, mariadb or redis, got '" + ConfigLoader.abbreviate(s) + "'" + DidYouMean.hint(v, DRIVERS));
         };
+    }
+
+    /**
+     * DTM's service-registry drivers (dtm-driver-gozero, -kratos, -polaris, ...) register the server in etcd,
+     * Nacos, Consul...; dtm4j has none yet, so only {@code default} (no registry: clients use the HTTP address)
+     * is accepted, and any other value stops check and start-up rather than being silently ignored.
+     */
+    private static void microServiceDriver(Draft d, String where, String s) throws ConfigException {
+        if (!s.equals("default")) {
+            throw new ConfigException(where + "'" + ConfigLoader.abbreviate(s) + "' is not supported yet by dtm4j: "
+                    + "it registers with no service registry; remove the key or set it to 'default', and point "
+                    + "clients at the server's HTTP address");
+        }
     }
 
     private static void logLevel(Draft d, String where, String s) throws ConfigException {
         String l = s.toLowerCase(Locale.ROOT);
         if (!LOG_LEVELS.contains(l)) {
             throw new ConfigException(where + "must be debug, info, warn or error, got '" + ConfigLoader.abbreviate(s)
-                    + "'");
+                    + "'" + DidYouMean.hint(l, LOG_LEVELS));
         }
         d.logLevel = l;
     }
@@ -242,7 +261,8 @@ final class ConfigKeys {
     private static void logFormat(Draft d, String where, String s) throws ConfigException {
         String f = s.toLowerCase(Locale.ROOT);
         if (!f.equals(LogSetup.TEXT) && !f.equals(LogSetup.JSON)) {
-            throw new ConfigException(where + "must be text or json, got '" + ConfigLoader.abbreviate(s) + "'");
+            throw new ConfigException(where + "must be text or json, got '" + ConfigLoader.abbreviate(s) + "'"
+                    + DidYouMean.hint(f, List.of(LogSetup.TEXT, LogSetup.JSON)));
         }
         d.logFormat = f;
     }

@@ -47,7 +47,7 @@ final class ConfigLoader {
 
     /** DTM's (and the seed manual's) other keys: accepted so existing files load, but not used yet. */
     private static final Set<String> NOT_YET = Set.of("TransCronInterval", "GrpcPort", "JsonRpcPort",
-            "MicroService.Driver", "MicroService.Target", "MicroService.EndPoint", "HttpMicroService.Driver",
+            "MicroService.Target", "MicroService.EndPoint", "HttpMicroService.Driver",
             "HttpMicroService.RegistryType", "HttpMicroService.RegistryAddress", "HttpMicroService.RegistryOptions",
             "HttpMicroService.Target", "HttpMicroService.EndPoint", "UpdateBranchSync",
             "UpdateBranchAsyncGoroutineNum", "TimeZoneOffset", "ConfigUpdateInterval", "AlertRetryLimit", "AlertWebHook", "AdminBasePath",
@@ -168,13 +168,17 @@ final class ConfigLoader {
         k.setter().set(draft, where, s);
     }
 
+    /** A did-you-mean for an unknown key, among the supported keys and those accepted but not used yet. */
     private static String suggestion(String key) {
-        for (ConfigKeys.Key k : ConfigKeys.KEYS) {
-            if (k.name().equalsIgnoreCase(key)) {
-                return " (did you mean '" + k.name() + "'? keys are case-sensitive)";
+        List<String> names = new ArrayList<>();
+        ConfigKeys.KEYS.forEach(k -> names.add(k.name()));
+        names.addAll(new TreeSet<>(NOT_YET));
+        for (String n : names) {
+            if (n.equalsIgnoreCase(key)) {
+                return " (did you mean '" + n + "'? keys are case-sensitive)";
             }
         }
-        return "";
+        return DidYouMean.hint(key, names);
     }
 
     /** The supported keys of the same section ({@code Store.}...), else the top-level keys and the sections. */

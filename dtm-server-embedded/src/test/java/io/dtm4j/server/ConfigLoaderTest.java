@@ -100,7 +100,7 @@ class ConfigLoaderTest {
     void theSeedManualsFilesLoadWithWarningsForWhatIsNotSupportedYet() throws Exception {
         Loaded loaded = ConfigLoader.load(file("""
                 MicroService:
-                  Driver: 'dtm-driver-gozero'
+                  Driver: 'default'
                   Target: 'etcd://localhost:2379/dtmservice'
                   EndPoint: 'localhost:36789'
                 Store:
@@ -120,11 +120,39 @@ class ConfigLoaderTest {
                 """), Map.of());
         assertThat(loaded.config().httpPort()).isEqualTo(36790);
         assertThat(loaded.config().logLevel()).isEqualTo("warn");
-        assertThat(loaded.warnings()).anySatisfy(w -> assertThat(w).contains("line 2, column 3: MicroService.Driver:"
+        assertThat(loaded.warnings()).anySatisfy(w -> assertThat(w).contains("line 3, column 3: MicroService.Target:"
                 + " ignored, not supported by dtm4j yet"));
+        assertThat(loaded.warnings()).noneSatisfy(w -> assertThat(w).contains("MicroService.Driver"));
         assertThat(loaded.config().log().outputs()).containsExactly("stderr", "dtm.log");
         assertThat(loaded.warnings()).noneSatisfy(w -> assertThat(w).contains("Log.Outputs"));
         assertThat(loaded.warnings()).noneSatisfy(w -> assertThat(w).contains("HTTPServer.Port"));
+    }
+
+    @Test
+    void aServiceRegistryDriverIsRefusedAsNotSupportedYet() throws IOException {
+        rejects("MicroService:\n  Driver: 'dtm-driver-gozero'\n  Target: 'etcd://localhost:2379/dtmservice'\n",
+                "line 2, column 3: MicroService.Driver: 'dtm-driver-gozero' is not supported yet by dtm4j",
+                "set it to 'default'");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("MICRO_SERVICE_DRIVER", "dtm-driver-kratos")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("environment MICRO_SERVICE_DRIVER: 'dtm-driver-kratos' is not supported yet by dtm4j: it "
+                        + "registers with no service registry; remove the key or set it to 'default', and point "
+                        + "clients at the server's HTTP address");
+    }
+
+    @Test
+    void mistypedKeysAndValuesGetTheClosestKnownOne() throws IOException {
+        rejects("Stroe:\n  Driver: redis\n", "Stroe.Driver: unknown key (did you mean 'Store.Driver'?)");
+        rejects("HttpPrt: 1\n", "HttpPrt: unknown key (did you mean 'HttpPort'?)");
+        rejects("RetryIntervall: 10\n", "(did you mean 'RetryInterval'?)");
+        rejects("MicroService:\n  EndPiont: x\n", "(did you mean 'MicroService.EndPoint'?)");
+        rejects("Store:\n  Driver: postgre\n", "Store.Driver: must be sqlite", "got 'postgre' (did you mean "
+                + "'postgres'?)");
+        rejects("Store:\n  Driver: reddis\n", "(did you mean 'redis'?)");
+        rejects("LogLevel: inf\n", "got 'inf' (did you mean 'info'?)");
+        rejects("Log:\n  Format: jsno\n", "got 'jsno' (did you mean 'json'?)");
+        Path unrelated = file("Store:\n  Driver: oracle\n");
+        assertThatThrownBy(() -> ConfigLoader.load(unrelated, Map.of())).message().doesNotContain("did you mean");
     }
 
     @Test
@@ -408,7 +436,8 @@ class ConfigLoaderTest {
 
     @Test
     void knownKeysOfTheSameSectionAreSuggested() throws IOException {
-        rejects("Store:\n  Hots: h\n", "Store.Hots: unknown key; known keys: Store.ConnMaxLifeTime",
+        rejects("Store:\n  Hots: h\n", "Store.Hots: unknown key (did you mean 'Store.Host'?); known keys: "
+                + "Store.ConnMaxLifeTime",
                 "Store.Host", "Store.RedisSentinelMaster");
         Path p = file("Store:\n  Hots: h\n");
         assertThatThrownBy(() -> ConfigLoader.load(p, Map.of())).message().doesNotContain("HttpPort");
