@@ -11,19 +11,25 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.BindException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * The {@code dtm} command: runs the standalone server with DTM's flags ({@code -c config.yml}, {@code -p},
- * {@code -d}, {@code -v}), plus {@code version} and {@code check} as in the seed manual. Exit codes: 0 after
+ * {@code -d}, {@code -v}, {@code -r} to delete every transaction before starting, after a typed {@code yes} or with
+ * {@code --yes}), plus {@code version} and {@code check} as in the seed manual. Exit codes: 0 after
  * SIGTERM/SIGINT (a graceful stop) or a successful check; 2 for a usage or configuration error and for every
  * failure to start (a port in use, a store that cannot be opened or did not answer within
  * {@code Store.StartupTimeout}); 1 when {@code check} finds a problem with the store. Errors are one line on
@@ -43,7 +49,6 @@ public final class DtmMain implements Callable<Integer> {
     /** A usage or configuration error, and every start-up failure, the store's included (as the README says). */
     static final int EXIT_USAGE = 2;
     static final int EXIT_START = EXIT_USAGE;
-    private static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
 
     @Option(names = {"-c", "--config"}, paramLabel = "config.yml", description = "YAML configuration file")
     Path config;
@@ -56,6 +61,13 @@ public final class DtmMain implements Callable<Integer> {
 
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "debug, info, warn or error")
     String logLevel;
+
+    @Option(names = {"-r", "--reset"}, description = "delete every transaction in the store before starting "
+            + "(DTM's -r); asks for 'yes' on stdin unless --yes")
+    boolean reset;
+
+    @Option(names = "--yes", description = "with -r: do not ask for confirmation")
+    boolean yes;
 
     @Option(names = {"-v", "--version"}, versionHelp = true, description = "print the version and exit")
     boolean versionRequested;
@@ -81,7 +93,21 @@ public final class DtmMain implements Callable<Integer> {
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new DtmMain());
+        CommandLine cl = new CommandLine(new DtmMain());
+        cl.setParameterExceptionHandler(DtmMain::usageError);
+        return cl;
+    }
+
+    /** A bad flag or argument: one line with the closest flag or command, not the whole usage. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        String hint = "";
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            List<String> names = new ArrayList<>(e.getCommandLine().getCommandSpec().optionsMap().keySet());
+            names.addAll(e.getCommandLine().getSubcommands().keySet());
+            hint = DidYouMean.hint(u.getUnmatched().get(0), names);
+        }
+        fail(EXIT_USAGE, e.getMessage() + hint + "; run 'dtm --help' for the flags");
+        return EXIT_USAGE;
     }
 
     /** {@code dtm version}. */
@@ -144,6 +170,12 @@ public final class DtmMain implements Callable<Integer> {
         } catch (ConfigLoader.ConfigException e) {
             return fail(EXIT_USAGE, e.getMessage());
         }
+        if (reset) {
+            int refused = resetStore(cfg.store());
+            if (refused != 0) {
+                return refused;
+            }
+        }
         DtmNode node;
         try {
             node = DtmNode.start(cfg);
@@ -167,6 +199,49 @@ public final class DtmMain implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * {@code -r}: asks on stdin (unless {@code --yes}), then deletes every transaction of the configured store.
+     *
+     * @return 0 when done (or nothing to do), else the exit code: the operator did not confirm, or the store failed
+     */
+    private int resetStore(StoreConfig store) {
+        if (StoreConfig.MEM.equals(store.driver())) {
+            return 0; // nothing survives a restart anyway
+        }
+        if (StoreConfig.SQLITE.equals(store.driver())
+                && !Files.exists(store.dataDir().resolve(JdbcTransactionStore.DATABASE_FILE))) {
+            LOG.info("-r: {} does not exist yet; nothing to delete", store.dataDir());
+            return 0;
+        }
+        if (!yes && !confirmed(store)) {
+            return fail(EXIT_USAGE, "-r not confirmed; nothing was deleted (type 'yes' at the prompt, or add --yes)");
+        }
+        try (TransactionStore s = StoreOpener.forConfig(store).openWaiting()) {
+            long removed = s.deleteAll();
+            LOG.warn("-r: deleted {} transaction(s) and their branches from {}", removed, s.describe());
+            return 0;
+        } catch (IllegalArgumentException e) {
+            return fail(EXIT_USAGE, "the store refused a setting: " + store.redact(e.getMessage()));
+        } catch (StoreUnavailableException e) {
+            return fail(EXIT_START, "-r: " + e.getMessage());
+        } catch (DtmException e) {
+            return fail(EXIT_START, "-r: cannot delete the transactions: " + store.redact(e.getMessage()));
+        }
+    }
+
+    private static boolean confirmed(StoreConfig store) {
+        PrintWriter err = new PrintWriter(System.err, true);
+        err.print("dtm: -r deletes EVERY transaction, finished or not, in " + store.where() + ". Type 'yes' to go on: ");
+        err.flush();
+        try {
+            String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            err.println();
+            return answer != null && answer.trim().equals("yes");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private ConfigLoader.Loaded load() throws ConfigLoader.ConfigException {
         ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv());
         ServerConfig cfg = loaded.config();
@@ -178,9 +253,9 @@ public final class DtmMain implements Callable<Integer> {
         }
         if (logLevel != null) {
             cfg = cfg.withLogLevel(logLevel);
-            if (!LOG_LEVELS.contains(cfg.logLevel())) {
+            if (!ConfigKeys.LOG_LEVELS.contains(cfg.logLevel())) {
                 throw new ConfigLoader.ConfigException("--log-level must be debug, info, warn or error, got '"
-                        + logLevel + "'");
+                        + logLevel + "'" + DidYouMean.hint(cfg.logLevel(), ConfigKeys.LOG_LEVELS));
             }
         }
         if (debug) {

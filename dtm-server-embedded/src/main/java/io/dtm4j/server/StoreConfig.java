@@ -1,5 +1,7 @@
 package io.dtm4j.server;
 
+import io.dtm4j.store.jdbc.JdbcTransactionStore;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -200,6 +202,18 @@ record StoreConfig(String driver, Path dataDir, String host, int port, String us
         s.append(" Store.FinishedRetention=").append(finishedRetention.isZero() ? "off"
                 : finishedRetention.toSeconds() + "s");
         return s.toString();
+    }
+
+    /** Where the transactions live, in words for a confirmation prompt; no password. */
+    String where() {
+        return switch (driver) {
+            case SQLITE -> "SQLite " + dataDir.resolve(JdbcTransactionStore.DATABASE_FILE).toAbsolutePath();
+            case MEM -> "memory";
+            case REDIS -> product() + " " + host + (port != 0 ? ":" + port : "") + " database " + redisDatabase()
+                    + ", the keys under prefix " + redisPrefix;
+            case POSTGRES -> product() + " " + host + ":" + port + "/" + database + ", schema " + schema;
+            default -> product() + " " + host + ":" + port + "/" + database;
+        };
     }
 
     /** Hides the password, if it appears, in a message from a driver or a store. */

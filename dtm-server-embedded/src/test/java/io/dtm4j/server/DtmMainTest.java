@@ -1,19 +1,32 @@
 package io.dtm4j.server;
 
+import io.dtm4j.core.BranchResult;
+import io.dtm4j.core.Coordinator;
+import io.dtm4j.core.GlobalStatus;
+import io.dtm4j.core.ListQuery;
+import io.dtm4j.core.TransRequest;
+import io.dtm4j.core.TransType;
+import io.dtm4j.core.testing.DirectExecutorService;
+import io.dtm4j.core.testing.ScriptedBranchInvoker;
 import io.dtm4j.store.jdbc.JdbcTransactionStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -115,9 +128,112 @@ class DtmMainTest {
     }
 
     @Test
+    void aMistypedFlagOrCommandIsOneLineWithTheClosestOne() {
+        assertThat(run("--prot", "80")).isEqualTo(2);
+        assertThat(stderr().strip()).isEqualTo("dtm: Unknown options: '--prot', '80' (did you mean '--port'?); "
+                + "run 'dtm --help' for the flags");
+        err.reset();
+        assertThat(run("chekc")).isEqualTo(2);
+        assertThat(stderr().strip()).isEqualTo("dtm: Unmatched argument at index 0: 'chekc' (did you mean 'check'?); "
+                + "run 'dtm --help' for the flags");
+    }
+
+    @Test
+    void aServiceRegistryDriverStopsCheckAndStartUp() throws IOException {
+        Path cfg = dir.resolve("config.yml");
+        Files.writeString(cfg, "MicroService:\n  Driver: dtm-driver-gozero\nStore:\n  Driver: mem\n");
+        assertThat(run("-c", cfg.toString(), "check")).isEqualTo(2);
+        assertThat(run("-c", cfg.toString())).isEqualTo(2);
+        assertThat(stderr().lines().filter(l -> l.contains("MicroService.Driver: 'dtm-driver-gozero' is not "
+                + "supported yet by dtm4j"))).hasSize(2);
+    }
+
+    @Test
     void aMissingConfigFileIsExitCode2() {
         assertThat(run("-c", dir.resolve("missing.yml").toString())).isEqualTo(2);
         assertThat(stderr()).contains("missing.yml: no such file");
+    }
+
+    // ---------------------------------------------------------------- -r
+
+    /** A SQLite store in {@code data} holding one finished and one unfinished saga. */
+    private Path sqliteWithTwoSagas(Path data) throws IOException {
+        ScriptedBranchInvoker busi = new ScriptedBranchInvoker();
+        busi.once("http://busi/TransIn", BranchResult.ONGOING);
+        try (JdbcTransactionStore store = JdbcTransactionStore.builder().sqlite(data).build();
+             Coordinator c = Coordinator.builder().store(store).invoker(busi).executor(new DirectExecutorService())
+                     .build()) {
+            for (String gid : List.of("reset-running", "reset-done")) { // the first TransIn answers ONGOING
+                c.submit(TransRequest.builder(gid, TransType.SAGA)
+                        .step(Map.of("action", "http://busi/TransIn", "compensate", "http://busi/TransInRevert"),
+                                new byte[0]).build());
+            }
+            assertThat(store.statusOf("reset-done")).contains(GlobalStatus.SUCCEED);
+            assertThat(store.statusOf("reset-running")).contains(GlobalStatus.SUBMITTED);
+        }
+        Path cfg = dir.resolve("sqlite.yml");
+        Files.writeString(cfg, "Store:\n  Driver: sqlite\n  DataDir: '" + data + "'\n");
+        return cfg;
+    }
+
+    private int runWithStdin(String stdin, String... args) {
+        InputStream oldIn = System.in;
+        System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+        try {
+            return run(args);
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
+
+    private static long transactions(Path data) {
+        try (JdbcTransactionStore store = JdbcTransactionStore.builder().sqlite(data).build()) {
+            return store.list(new ListQuery("", 10, Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty())).transactions().size();
+        }
+    }
+
+    @Test
+    void resetAsksAndDeletesNothingUnlessTheAnswerIsYes() throws IOException {
+        Path data = dir.resolve("data");
+        Path cfg = sqliteWithTwoSagas(data);
+        for (String answer : List.of("no\n", "", "y\n", "YES please\n")) {
+            err.reset();
+            assertThat(runWithStdin(answer, "-c", cfg.toString(), "-r")).as("answer %s", answer).isEqualTo(2);
+            assertThat(stderr()).contains("dtm: -r deletes EVERY transaction, finished or not, in SQLite "
+                    + data.toAbsolutePath().resolve("dtm.db") + ". Type 'yes' to go on: ",
+                    "dtm: -r not confirmed; nothing was deleted (type 'yes' at the prompt, or add --yes)");
+            assertThat(transactions(data)).as("after answer %s", answer).isEqualTo(2);
+        }
+    }
+
+    /** The reset comes before the server starts: a port in use stops the start after the reset was done. */
+    @Test
+    void resetWithYesOrConfirmedDeletesEveryTransactionBeforeStarting() throws IOException {
+        Path data = dir.resolve("data");
+        Path cfg = sqliteWithTwoSagas(data);
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("0.0.0.0"))) {
+            String port = Integer.toString(taken.getLocalPort());
+            assertThat(runWithStdin("", "-c", cfg.toString(), "-p", port, "-r", "--yes")).isEqualTo(2);
+            assertThat(stderr()).doesNotContain("Type 'yes'").contains("-r: deleted 2 transaction(s) and their "
+                    + "branches from sqlite:", "port " + port + " is already in use");
+            assertThat(transactions(data)).isZero();
+
+            sqliteWithTwoSagas(data);
+            assertThat(runWithStdin("yes\n", "-c", cfg.toString(), "-p", port, "-r")).isEqualTo(2);
+            assertThat(transactions(data)).isZero();
+        }
+    }
+
+    @Test
+    void resetOfAStoreThatDoesNotExistYetHasNothingToDo() throws IOException {
+        Path cfg = dir.resolve("fresh.yml");
+        Files.writeString(cfg, "Store:\n  Driver: sqlite\n  DataDir: '" + dir.resolve("fresh") + "'\n");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("0.0.0.0"))) {
+            assertThat(runWithStdin("", "-c", cfg.toString(), "-p", Integer.toString(taken.getLocalPort()), "-r"))
+                    .isEqualTo(2);
+        }
+        assertThat(stderr()).doesNotContain("Type 'yes'", "not confirmed").contains("is already in use");
     }
 
     // ---------------------------------------------------------------- the store at start-up and in check
