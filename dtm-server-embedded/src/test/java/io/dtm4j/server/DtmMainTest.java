@@ -236,6 +236,37 @@ class DtmMainTest {
         assertThat(stderr()).doesNotContain("Type 'yes'", "not confirmed").contains("is already in use");
     }
 
+    // ---------------------------------------------------------------- backup
+
+    @Test
+    void backupCopiesTheSqliteStoreAndRefusesToOverwrite() throws IOException {
+        Path data = dir.resolve("data");
+        Path cfg = sqliteWithTwoSagas(data);
+        Path copy = dir.resolve("backups/dtm-20261126.db");
+        assertThat(run("-c", cfg.toString(), "backup", copy.toString())).isZero();
+        assertThat(stdout()).contains("backup OK: " + copy + " (", " bytes, 2 transactions, quick_check ok)");
+        assertThat(transactions(copy.getParent().resolve("restore"), copy)).isEqualTo(2);
+
+        assertThat(run("-c", cfg.toString(), "backup", copy.toString())).isEqualTo(2);
+        assertThat(stderr()).contains("dtm: backup: " + copy + " already exists; give a new file name");
+    }
+
+    @Test
+    void backupOfAnotherStoreNamesItsTool() throws IOException {
+        Path cfg = postgresAt(closedPort(), "");
+        assertThat(run("-c", cfg.toString(), "backup", dir.resolve("x.db").toString())).isEqualTo(2);
+        assertThat(stderr().strip()).isEqualTo("dtm: backup copies the sqlite store only; Store.Driver is postgres: "
+                + "back it up with pg_dump (see the operator's guide)");
+        assertThat(dir.resolve("x.db")).doesNotExist();
+    }
+
+    /** Restores {@code copy} into a fresh data directory and counts its transactions. */
+    private static long transactions(Path restoreDir, Path copy) throws IOException {
+        Files.createDirectories(restoreDir);
+        Files.copy(copy, restoreDir.resolve(JdbcTransactionStore.DATABASE_FILE));
+        return transactions(restoreDir);
+    }
+
     // ---------------------------------------------------------------- the store at start-up and in check
 
     private static final String PASSWORD = "Pw-not-to-log-1";
