@@ -5,6 +5,7 @@ import io.dtm4j.core.ListQuery;
 import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.spi.TransactionStore;
 import io.dtm4j.store.jdbc.JdbcTransactionStore;
+import io.dtm4j.store.jdbc.SchemaStatus;
 import io.dtm4j.store.jdbc.SqliteBackup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -175,24 +176,40 @@ public final class DtmMain implements Callable<Integer> {
         }
     }
 
+    /**
+     * Reports what the store holds without changing it: a SQL store's schema is inspected first, and the store
+     * is opened (and a page of transactions read) only when its schema is current, since opening creates or
+     * migrates it.
+     */
     private static int checkStore(StoreConfig store) {
         if (StoreConfig.MEM.equals(store.driver())) {
             out().println("store OK: mem (in memory; nothing to connect to)");
             return 0;
         }
-        Path file = store.dataDir().resolve(JdbcTransactionStore.DATABASE_FILE).toAbsolutePath();
-        if (StoreConfig.SQLITE.equals(store.driver()) && !Files.exists(file)) {
-            out().println("store OK: sqlite:" + file + " does not exist yet; the server creates it at its first start");
-            return 0;
-        }
-        try (TransactionStore s = StoreOpener.forConfig(store).openOnce()) {
-            s.list(new ListQuery("", 1, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
-            out().println("store OK: " + s.describe() + " answers and lists its transactions");
-            return 0;
+        try {
+            StoreOpener opener = StoreOpener.forConfig(store);
+            Optional<SchemaStatus> schema = opener.inspect();
+            if (schema.isPresent()) {
+                SchemaStatus s = schema.get();
+                if (!s.usable()) {
+                    return fail(EXIT_CHECK_STORE, "store problem: " + s.store() + ": " + s.describe());
+                }
+                if (s.version() != s.latest()) {
+                    out().println("store OK: " + s.store() + ": " + s.describe());
+                    return 0;
+                }
+            }
+            try (TransactionStore opened = opener.openOnce()) {
+                opened.list(new ListQuery("", 1, Optional.empty(), Optional.empty(), Optional.empty(),
+                        Optional.empty()));
+                out().println("store OK: " + opened.describe() + " answers and lists its transactions"
+                        + schema.map(s -> "; " + s.describe()).orElse(""));
+                return 0;
+            }
         } catch (IllegalArgumentException e) {
             return fail(EXIT_USAGE, "the store refused a setting: " + store.redact(e.getMessage()));
         } catch (StoreUnavailableException e) {
-            return fail(EXIT_CHECK_STORE, e.getMessage());
+            return fail(EXIT_CHECK_STORE, store.redact(e.getMessage()));
         } catch (DtmException | UncheckedIOException e) {
             return fail(EXIT_CHECK_STORE, "store problem: " + store.redact(e.getMessage()));
         }

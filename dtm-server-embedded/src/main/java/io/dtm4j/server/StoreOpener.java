@@ -4,6 +4,7 @@ import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.memory.InMemoryTransactionStore;
 import io.dtm4j.core.spi.TransactionStore;
 import io.dtm4j.store.jdbc.JdbcTransactionStore;
+import io.dtm4j.store.jdbc.SchemaStatus;
 import io.dtm4j.store.redis.RedisTransactionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -97,9 +99,28 @@ final class StoreOpener {
         try {
             return attempt();
         } catch (StoreUnavailableException e) {
-            String front = cfg.networked() ? "store not reachable: " + hint() + " " : "cannot open the store: ";
-            throw new StoreUnavailableException(front + cause(e), e);
+            throw oneLine(e);
         }
+    }
+
+    /**
+     * What a SQL store holds, read over one connection without changing anything (for {@code check}); empty for
+     * Redis and mem.
+     *
+     * @throws StoreUnavailableException with one line for the operator
+     * @throws IllegalArgumentException  when the store refuses a setting
+     */
+    Optional<SchemaStatus> inspect() {
+        try {
+            return jdbc(cfg).map(JdbcTransactionStore.Builder::inspect);
+        } catch (StoreUnavailableException e) {
+            throw oneLine(e);
+        }
+    }
+
+    private StoreUnavailableException oneLine(StoreUnavailableException e) {
+        String front = cfg.networked() ? "store not reachable: " + hint() + " " : "cannot open the store: ";
+        return new StoreUnavailableException(front + cause(e), e);
     }
 
     /** "is PostgreSQL running at 127.0.0.1:5432?" */
@@ -156,39 +177,50 @@ final class StoreOpener {
     static TransactionStore build(StoreConfig cfg) {
         return switch (cfg.driver()) {
             case StoreConfig.MEM -> new InMemoryTransactionStore();
-            case StoreConfig.SQLITE -> sqlite(cfg);
-            case StoreConfig.POSTGRES -> sql(cfg, JdbcTransactionStore.builder()
-                    .postgres(cfg.host(), cfg.port(), cfg.database(), cfg.schema()));
-            case StoreConfig.MYSQL, StoreConfig.MARIADB -> sql(cfg, JdbcTransactionStore.builder()
-                    .mysql(cfg.host(), cfg.port(), cfg.database()));
             case StoreConfig.REDIS -> redis(cfg);
-            default -> throw new IllegalArgumentException("Store.Driver '" + cfg.driver() + "' has no store");
+            default -> {
+                if (StoreConfig.SQLITE.equals(cfg.driver())) {
+                    createDataDir(cfg);
+                }
+                yield jdbc(cfg).orElseThrow().build();
+            }
         };
     }
 
-    private static TransactionStore sqlite(StoreConfig cfg) {
+    private static void createDataDir(StoreConfig cfg) {
         try {
             Files.createDirectories(cfg.dataDir());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create Store.DataDir " + cfg.dataDir().toAbsolutePath() + ": "
                     + e.getMessage(), e);
         }
-        return JdbcTransactionStore.builder().sqlite(cfg.dataDir()).build();
     }
 
-    private static TransactionStore sql(StoreConfig cfg, JdbcTransactionStore.Builder builder) {
-        JdbcTransactionStore.Builder b = builder.user(cfg.user()).connMaxLifetime(cfg.connMaxLifetime())
-                .connectTimeout(cfg.connectTimeout());
+    /** The builder of a SQL store with every setting of {@code cfg}; empty for Redis and mem. */
+    private static Optional<JdbcTransactionStore.Builder> jdbc(StoreConfig cfg) {
+        JdbcTransactionStore.Builder b = JdbcTransactionStore.builder();
+        switch (cfg.driver()) {
+            case StoreConfig.SQLITE -> {
+                return Optional.of(b.sqlite(cfg.dataDir()));
+            }
+            case StoreConfig.POSTGRES -> b.postgres(cfg.host(), cfg.port(), cfg.database(), cfg.schema());
+            case StoreConfig.MYSQL, StoreConfig.MARIADB -> b.mysql(cfg.host(), cfg.port(), cfg.database());
+            case StoreConfig.MEM, StoreConfig.REDIS -> {
+                return Optional.empty();
+            }
+            default -> throw new IllegalArgumentException("Store.Driver '" + cfg.driver() + "' has no store");
+        }
+        b.user(cfg.user()).connMaxLifetime(cfg.connMaxLifetime()).connectTimeout(cfg.connectTimeout());
         if (!cfg.password().isEmpty()) {
-            b = b.password(cfg.password());
+            b.password(cfg.password());
         }
         if (cfg.maxOpenConns() != StoreConfig.NOT_SET) {
-            b = b.maxOpenConns(cfg.maxOpenConns());
+            b.maxOpenConns(cfg.maxOpenConns());
         }
         if (cfg.maxIdleConns() != StoreConfig.NOT_SET) {
-            b = b.maxIdleConns(cfg.maxIdleConns());
+            b.maxIdleConns(cfg.maxIdleConns());
         }
-        return b.build();
+        return Optional.of(b);
     }
 
     private static TransactionStore redis(StoreConfig cfg) {

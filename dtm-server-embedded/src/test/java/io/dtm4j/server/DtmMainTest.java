@@ -295,13 +295,15 @@ class DtmMainTest {
         Path data = dir.resolve("data");
         Files.writeString(cfg, "Store:\n  Driver: sqlite\n  DataDir: '" + data + "'\n");
         assertThat(run("-c", cfg.toString(), "check")).isZero();
-        assertThat(stdout()).contains("does not exist yet; the server creates it at its first start");
+        assertThat(stdout()).contains("store OK: sqlite:" + data.toAbsolutePath().resolve("dtm.db") + ": no tables "
+                + "yet; the server creates schema version 1 at its first start");
         assertThat(data).doesNotExist();
 
         JdbcTransactionStore.builder().sqlite(data).build().close();
         out.reset();
         assertThat(run("-c", cfg.toString(), "check")).isZero();
-        assertThat(stdout()).contains("store OK: sqlite:", "answers and lists its transactions");
+        assertThat(stdout()).contains("store OK: sqlite:", "answers and lists its transactions; schema version 1 "
+                + "(current)");
     }
 
     @Test

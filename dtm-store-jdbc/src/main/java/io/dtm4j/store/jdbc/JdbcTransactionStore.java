@@ -471,13 +471,34 @@ public final class JdbcTransactionStore implements TransactionStore {
          * @throws IllegalStateException     when no database was chosen, or settings contradict each other
          */
         public JdbcTransactionStore build() {
+            requireDatabase();
+            if (dialect == SqlDialect.SQLITE) {
+                return StoreFactory.sqlite(directory, busyTimeout, readConnections, maxBatch);
+            }
+            return StoreFactory.server(serverSettings());
+        }
+
+        /**
+         * Reads what the chosen database holds (schema version, DTM's tables) over one connection, without
+         * creating, migrating or locking anything: what {@code dtm check} reports.
+         *
+         * @throws StoreUnavailableException when the database cannot be reached, saying what to check
+         * @throws IllegalStateException     as {@link #build()}
+         */
+        public SchemaStatus inspect() {
+            requireDatabase();
+            return dialect == SqlDialect.SQLITE ? StoreFactory.inspectSqlite(directory)
+                    : StoreFactory.inspectServer(serverSettings());
+        }
+
+        private void requireDatabase() {
             if (dialect == null) {
                 throw new IllegalStateException("choose a database first: builder().sqlite(directory),"
                         + " .postgres(host, port, database, schema) or .mysql(host, port, database)");
             }
-            if (dialect == SqlDialect.SQLITE) {
-                return StoreFactory.sqlite(directory, busyTimeout, readConnections, maxBatch);
-            }
+        }
+
+        private ServerConnections.StoreSettings serverSettings() {
             if (user == null || user.isEmpty()) {
                 throw new IllegalStateException("user is required for " + dialect.productName()
                         + ": builder().user(name)");
@@ -490,9 +511,9 @@ public final class JdbcTransactionStore implements TransactionStore {
                 throw new IllegalStateException("maxIdleConns (" + maxIdleConns + ") must not exceed maxOpenConns ("
                         + maxOpenConns + ")");
             }
-            return StoreFactory.server(new ServerConnections.StoreSettings(dialect, host, port, database, schema,
-                    user, password, maxOpenConns, maxIdleConns, connMaxLifetime, connectTimeout, socketTimeout,
-                    writers, maxBatch, driverProperties));
+            return new ServerConnections.StoreSettings(dialect, host, port, database, schema, user, password,
+                    maxOpenConns, maxIdleConns, connMaxLifetime, connectTimeout, socketTimeout, writers, maxBatch,
+                    driverProperties);
         }
 
         private void server(SqlDialect d, String h, int p, String db) {

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -92,6 +93,23 @@ final class ServerConnections {
             return c;
         } catch (SQLException | RuntimeException e) {
             c.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens one connection to the configured database as it is, creating nothing.
+     *
+     * @return empty when the MySQL database does not exist
+     */
+    Optional<Connection> openExisting() throws SQLException {
+        try {
+            Connection c = DriverManager.getConnection(url, login);
+            return Optional.of(s.dialect() == SqlDialect.MYSQL ? session(c) : c);
+        } catch (SQLException e) {
+            if (s.dialect() == SqlDialect.MYSQL && e.getErrorCode() == MYSQL_UNKNOWN_DATABASE) {
+                return Optional.empty();
+            }
             throw e;
         }
     }

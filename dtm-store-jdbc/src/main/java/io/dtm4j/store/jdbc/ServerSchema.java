@@ -123,6 +123,14 @@ final class ServerSchema {
         return check(columns(c, dialect), name);
     }
 
+    /** Reads the schema version and whether DTM's tables exist, changing nothing. */
+    static SchemaStatus inspect(Connection c, SqlDialect dialect, String name) throws SQLException {
+        Map<String, Map<String, Integer>> tables = columns(c, dialect);
+        int version = tables.containsKey(SchemaScripts.VERSION_TABLE) ? queryInt(c, "SELECT COALESCE(MAX(version), 0)"
+                + " FROM " + SchemaScripts.VERSION_TABLE) : 0;
+        return new SchemaStatus(name, version, SchemaScripts.LATEST, tables.containsKey("trans_global"));
+    }
+
     /** Checks DTM's columns are there; returns the precision of the time columns. */
     private static ChronoUnit check(Map<String, Map<String, Integer>> tables, String name) {
         List<String> missing = new ArrayList<>();

@@ -129,6 +129,15 @@ final class SqliteSchema {
         }
     }
 
+    /** Reads the schema version and whether DTM's tables exist, changing nothing. */
+    static SchemaStatus inspect(Connection c, String name) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'trans_global'")) {
+            rs.next();
+            return new SchemaStatus(name, userVersion(c), VERSION, rs.getInt(1) > 0);
+        }
+    }
+
     private static void requireNoTablesOfOurs(Connection c, String name) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('trans_global', 'trans_branch_op',"

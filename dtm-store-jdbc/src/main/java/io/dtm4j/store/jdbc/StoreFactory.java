@@ -4,12 +4,15 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.dtm4j.core.StoreUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.Optional;
 
 /**
  * Assembles a {@link JdbcTransactionStore} from validated settings: the connections, the schema, the rows mapping,
@@ -86,5 +89,41 @@ final class StoreFactory {
                 s.writers(), s.maxOpenConns(), precision == ChronoUnit.MILLIS ? "milliseconds" : "seconds");
         return new JdbcTransactionStore(errors, writer, readSource, rows, writes,
                 () -> writeSource.stats().plus(readSource.stats()));
+    }
+
+    /** What the SQLite file in {@code directory} holds, read-only; a missing file holds nothing. */
+    static SchemaStatus inspectSqlite(Path directory) {
+        Path file = directory.toAbsolutePath().normalize().resolve(JdbcTransactionStore.DATABASE_FILE);
+        SqliteErrors errors = new SqliteErrors(file);
+        if (!Files.exists(file)) {
+            return new SchemaStatus(errors.name(), 0, SqliteSchema.VERSION, false);
+        }
+        SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(true);
+        try (Connection c = config.createConnection("jdbc:sqlite:" + file)) {
+            return SqliteSchema.inspect(c, errors.name());
+        } catch (SQLException e) {
+            throw errors.translate("inspect schema", e);
+        }
+    }
+
+    /** What the PostgreSQL schema or MySQL database holds, read-only; a missing one holds nothing. */
+    static SchemaStatus inspectServer(ServerConnections.StoreSettings s) {
+        String name = ServerConnections.describe(s);
+        ServerErrors errors = new ServerErrors(s.dialect(), ServerConnections.address(s), s.database(), s.user(),
+                name, s.connectTimeout());
+        try {
+            Optional<Connection> opened = new ServerConnections(s).openExisting();
+            if (opened.isEmpty()) {
+                return new SchemaStatus(name, 0, SchemaScripts.LATEST, false);
+            }
+            try (Connection c = opened.get()) {
+                return ServerSchema.inspect(c, s.dialect(), name);
+            }
+        } catch (SQLException e) {
+            RuntimeException translated = errors.translate("inspect schema", e);
+            throw translated instanceof StoreUnavailableException u ? u
+                    : new StoreUnavailableException(translated.getMessage(), e);
+        }
     }
 }

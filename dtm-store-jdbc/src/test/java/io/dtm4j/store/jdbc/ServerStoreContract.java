@@ -111,6 +111,33 @@ abstract class ServerStoreContract extends TransactionStoreContract {
     }
 
     @Test
+    void inspectReportsTheSchemaAndCreatesNothing() throws SQLException {
+        assertThat(dbs().builder().inspect()).isEqualTo(new SchemaStatus(jdbc().describe(), 1, 1, true));
+        store.close();
+
+        dbs().fresh();
+        SchemaStatus missing = dbs().builder().inspect();
+        assertThat(missing.version()).isZero();
+        assertThat(missing.dtmTables()).isFalse();
+        assertThat(missing.usable()).isTrue();
+        assertThat(missing.describe()).startsWith("no tables yet; the server creates schema version 1");
+        try (Connection c = dbs().admin()) { // creates the empty schema or database inspect did not create
+            assertThat(columns(c, "trans_global")).as("inspect created no table").isEmpty();
+        }
+        assertThat(dbs().builder().inspect().version()).isZero();
+
+        store = dbs().builder().build();
+        try (Connection c = dbs().admin(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO dtm4j_schema_version (version, description) VALUES (99, 'from the future')");
+        }
+        SchemaStatus newer = dbs().builder().inspect();
+        assertThat(newer.version()).isEqualTo(99);
+        assertThat(newer.usable()).isFalse();
+        assertThat(newer.describe()).isEqualTo("schema version 99 was written by a newer dtm4j (this one knows up to "
+                + "1); upgrade dtm4j or point it at another database");
+    }
+
+    @Test
     void theDbaScriptCreatesTheSameSchemaAndTheStoreRunsNoDdl() throws Exception {
         store.close();
         dbs().fresh();
