@@ -127,7 +127,7 @@ final class ConfigKeys {
                     whole(1, MAX_LOG_HISTORY, (d, v) -> d.logMaxHistory = v)),
             key("MicroService.Driver", "MICRO_SERVICE_DRIVER", "microServiceDriver", ConfigKeys::microServiceDriver),
             key("Store.Driver", "STORE_DRIVER", "driver", ConfigKeys::driver),
-            key("Store.DataDir", "STORE_DATA_DIR", "dataDir", (d, w, v) -> d.dataDir = Path.of(v)),
+            key("Store.DataDir", "STORE_DATA_DIR", "dataDir", (d, w, v) -> d.dataDir = Path.of(v).normalize()),
             key("Store.Host", "STORE_HOST", "storeHost", text((d, v) -> d.storeHost = v)),
             key("Store.Port", "STORE_PORT", "storePort", whole(0, 65535, (d, v) -> d.storePort = v)),
             key("Store.User", "STORE_USER", "user", text((d, v) -> d.user = v)),

@@ -155,6 +155,25 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(unrelated, Map.of())).message().doesNotContain("did you mean");
     }
 
+    /** The shipped example loads as it is, and names every key and its environment variable. */
+    @Test
+    void theShippedExampleCoversEveryKey() throws Exception {
+        Path example = Path.of("src/assembly/dtm/config.example.yml");
+        assertThat(ConfigLoader.load(example, Map.of()).config()).isEqualTo(ServerConfig.defaults());
+        String text = Files.readString(example);
+        for (ConfigKeys.Key k : ConfigKeys.KEYS) {
+            String leaf = k.name().substring(k.name().lastIndexOf('.') + 1);
+            if (k.name().equals("Store.Database") || k.name().equals("HTTPServer.Port") || k.name().equals("Log.Level")
+                    || k.name().equals("Log.RotationConfigJSON")) {
+                continue; // aliases of Store.Db, HttpPort, LogLevel and Log.MaxFileSize/MaxHistory (DTM's JSON form)
+            }
+            assertThat(text).as(k.name()).containsPattern("(?m)^\\s*#?\\s*" + leaf + ":");
+            if (!k.env().isEmpty()) {
+                assertThat(text).as(k.name()).contains("[" + k.env() + "]");
+            }
+        }
+    }
+
     @Test
     void unknownKeysAreErrorsNamingTheKeyAndWhere() throws IOException {
         rejects("HttpPort: 1\nStore:\n  Drivr: sqlite\n", "line 3, column 3: Store.Drivr: unknown key", "known keys:",
