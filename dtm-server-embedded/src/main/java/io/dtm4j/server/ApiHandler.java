@@ -24,17 +24,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * turns its result or exception into DTM's envelope (spec 1.1): 400 invalid input, 404 unknown gid or route,
  * 405 wrong method, 409 FAILURE, 413 body over the cap, 425 ONGOING, 500 error, 503 store down or shutting
  * down. Unexpected exceptions are logged once with their stack trace and answered with a bare
- * "internal error". Thread-safe.
+ * "internal error". Counts every request, whatever its route, in the {@link ServerMetrics}. Thread-safe.
  */
 final class ApiHandler implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
-    private static final String CONTENT_TYPE = "application/json; charset=utf-8";
     /** How much of an oversized body is read and thrown away so the client still gets its 413. */
     private static final long DISCARD_LIMIT = 16L * 1024 * 1024;
     private static final String API = "/api/dtmsvr/";
 
-    /** A route: which method it takes and what it does. POST routes get the body, GET routes the query. */
-    private record Route(String method, Action action) {
+    /**
+     * A route: which method it takes, what it does, and its {@code api} label in the metrics. POST routes get the
+     * body, GET routes the query.
+     */
+    private record Route(String method, Action action, String api) {
     }
 
     @FunctionalInterface
@@ -53,11 +55,13 @@ final class ApiHandler implements HttpHandler {
 
     private final Map<String, Route> routes = new LinkedHashMap<>();
     private final int maxBodyBytes;
+    private final ServerMetrics metrics;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean stopping;
 
-    ApiHandler(DtmRoutes r, int maxBodyBytes) {
+    ApiHandler(DtmRoutes r, ServerMetrics metrics, int maxBodyBytes) {
         this.maxBodyBytes = maxBodyBytes;
+        this.metrics = metrics;
         get("version", (b, q) -> r.version());
         get("newGid", (b, q) -> r.newGid());
         post("prepare", (b, q) -> r.prepare(b));
@@ -72,17 +76,22 @@ final class ApiHandler implements HttpHandler {
         get("query", (b, q) -> r.query(q));
         get("all", (b, q) -> r.all(q));
         get("resetCronTime", (b, q) -> r.resetCronTime(q));
-        routes.put("/api/ping", new Route("ANY", (b, q) -> r.ping()));
-        routes.put("/api/version", new Route("GET", (b, q) -> r.version()));
-        routes.put("/api/ready", new Route("GET", (b, q) -> r.ready()));
+        route("/api/ping", "ANY", (b, q) -> r.ping());
+        route("/api/version", "GET", (b, q) -> r.version());
+        route("/api/ready", "GET", (b, q) -> r.ready());
+        route("/api/metrics", "GET", (b, q) -> r.metrics());
     }
 
     private void get(String name, Action a) {
-        routes.put(API + name, new Route("GET", a));
+        route(API + name, "GET", a);
     }
 
     private void post(String name, Action a) {
-        routes.put(API + name, new Route("POST", a));
+        route(API + name, "POST", a);
+    }
+
+    private void route(String path, String method, Action a) {
+        routes.put(path, new Route(method, a, ServerMetrics.apiLabel(path)));
     }
 
     /** From now on every new request is answered 503; requests already running finish. */
@@ -101,13 +110,20 @@ final class ApiHandler implements HttpHandler {
         long started = System.nanoTime();
         String method = ex.getRequestMethod();
         String path = ex.getRequestURI().getPath();
+        Route route = routes.get(path);
+        String api = route == null ? ServerMetrics.UNKNOWN_API : route.api();
         int status = 0;
         try {
             ApiReply reply = stopping ? ApiReply.error(503, "the server is shutting down; retry on another node")
-                    : serve(ex, method, path);
+                    : serve(ex, method, path, route);
             status = reply.status();
+            // Counted before the reply leaves, so that a client reading /api/metrics next sees this request.
+            metrics.requestServed(api, status, System.nanoTime() - started);
             send(ex, reply, "HEAD".equals(method));
         } catch (IOException e) {
+            if (status == 0) {
+                metrics.requestServed(api, 0, System.nanoTime() - started);
+            }
             LOG.debug("{} {}: client went away: {}", method, path, e.toString());
         } finally {
             ex.close();
@@ -119,8 +135,7 @@ final class ApiHandler implements HttpHandler {
         }
     }
 
-    private ApiReply serve(HttpExchange ex, String method, String path) throws IOException {
-        Route route = routes.get(path);
+    private ApiReply serve(HttpExchange ex, String method, String path, Route route) throws IOException {
         if (route == null) {
             return ApiReply.error(404, "no route " + method + " " + abbreviate(path)
                     + "; the DTM API is under " + API + " (see /api/ping)");
@@ -190,7 +205,7 @@ final class ApiHandler implements HttpHandler {
 
     private static void send(HttpExchange ex, ApiReply reply, boolean head) throws IOException {
         Headers h = ex.getResponseHeaders();
-        h.set("Content-Type", CONTENT_TYPE);
+        h.set("Content-Type", reply.contentType());
         if (head) {
             ex.sendResponseHeaders(reply.status(), -1);
             return;

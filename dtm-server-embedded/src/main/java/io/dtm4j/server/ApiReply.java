@@ -3,13 +3,20 @@ package io.dtm4j.server;
 import io.dtm4j.client.wire.DtmJson;
 
 /**
- * One HTTP reply of the API: a status and a JSON body (never empty, as DTM's Java SDK treats an empty body
- * as a failure).
+ * One HTTP reply of the API: a status and a body, JSON unless said otherwise (never empty, as DTM's Java SDK
+ * treats an empty body as a failure).
  *
- * @param status HTTP status
- * @param body   UTF-8 JSON
+ * @param status      HTTP status
+ * @param body        UTF-8 JSON, or UTF-8 text of {@code contentType}
+ * @param contentType the Content-Type header
  */
-record ApiReply(int status, byte[] body) {
+record ApiReply(int status, byte[] body, String contentType) {
+    static final String JSON = "application/json; charset=utf-8";
+
+    /** A JSON reply. */
+    ApiReply(int status, byte[] body) {
+        this(status, body, JSON);
+    }
 
     static ApiReply ok(byte[] body) {
         return new ApiReply(200, body);

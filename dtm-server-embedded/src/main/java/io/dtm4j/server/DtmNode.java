@@ -59,10 +59,11 @@ final class DtmNode implements AutoCloseable {
         RecoveryScheduler scheduler = null;
         try {
             invoker = OkHttpBranchInvoker.builder().build();
+            ServerMetrics metrics = new ServerMetrics();
             coordinator = Coordinator.builder().store(store).invoker(invoker).retryInterval(cfg.retryInterval())
-                    .timeoutToFail(cfg.timeoutToFail()).requestTimeout(cfg.requestTimeout()).build();
+                    .timeoutToFail(cfg.timeoutToFail()).requestTimeout(cfg.requestTimeout()).events(metrics).build();
             server = DtmServer.builder().coordinator(coordinator).host(cfg.host()).port(cfg.httpPort())
-                    .timeoutToFail(cfg.timeoutToFail()).maxBodyBytes(cfg.maxBodyBytes()).build();
+                    .timeoutToFail(cfg.timeoutToFail()).maxBodyBytes(cfg.maxBodyBytes()).metrics(metrics).build();
             server.start();
             scheduler = RecoveryScheduler.start(coordinator, RECOVERY_INTERVAL);
             return new DtmNode(store, invoker, coordinator, server, scheduler, startRetention(cfg, coordinator));

@@ -29,17 +29,21 @@ final class DtmRoutes {
     private final String version;
     private final Duration resetCronTimeout;
     private final ReadinessCheck readiness;
+    private final ServerMetrics metrics;
 
     /**
      * @param version          the server version for the version routes
      * @param resetCronTimeout resetCronTime's default {@code timeout}: DTM uses 3 x TimeoutToFail
      * @param readiness        answers {@code /api/ready}
+     * @param metrics          answers {@code /api/metrics}
      */
-    DtmRoutes(Coordinator coordinator, String version, Duration resetCronTimeout, ReadinessCheck readiness) {
+    DtmRoutes(Coordinator coordinator, String version, Duration resetCronTimeout, ReadinessCheck readiness,
+              ServerMetrics metrics) {
         this.coordinator = coordinator;
         this.version = version;
         this.resetCronTimeout = resetCronTimeout;
         this.readiness = readiness;
+        this.metrics = metrics;
     }
 
     ApiReply version() {
@@ -53,6 +57,11 @@ final class DtmRoutes {
     /** Readiness: the store answers (liveness is {@link #ping()}, which checks nothing). */
     ApiReply ready() {
         return readiness.check();
+    }
+
+    /** Every metric in Prometheus' text format (not JSON). */
+    ApiReply metrics() {
+        return new ApiReply(200, metrics.scrape(), ServerMetrics.CONTENT_TYPE);
     }
 
     ApiReply newGid() {

@@ -78,8 +78,11 @@ public final class DtmServer implements AutoCloseable {
         this.shutdownGrace = b.shutdownGrace;
         this.version = b.version;
         this.readiness = new ReadinessCheck(b.coordinator.store(), b.readinessTimeout);
-        DtmRoutes routes = new DtmRoutes(b.coordinator, b.version, b.timeoutToFail.multipliedBy(3), readiness);
-        this.handler = new ApiHandler(routes, b.maxBodyBytes);
+        ServerMetrics metrics = b.metrics != null ? b.metrics : new ServerMetrics();
+        metrics.attach(b.version, b.coordinator.store(), readiness::storeUp);
+        DtmRoutes routes = new DtmRoutes(b.coordinator, b.version, b.timeoutToFail.multipliedBy(3), readiness,
+                metrics);
+        this.handler = new ApiHandler(routes, metrics, b.maxBodyBytes);
     }
 
     /** Returns a builder; {@link Builder#coordinator} is required. */
@@ -204,6 +207,7 @@ public final class DtmServer implements AutoCloseable {
         private Duration timeoutToFail = Coordinator.DEFAULT_TIMEOUT_TO_FAIL;
         private Duration readinessTimeout = DEFAULT_READINESS_TIMEOUT;
         private String version = buildVersion();
+        private ServerMetrics metrics;
 
         private Builder() {
         }
@@ -290,6 +294,16 @@ public final class DtmServer implements AutoCloseable {
         /** The version reported by the version routes; default {@code v<Implementation-Version>}. */
         public Builder version(String value) {
             this.version = Objects.requireNonNull(value, "version");
+            return this;
+        }
+
+        /**
+         * The metrics to serve on {@code /api/metrics}; pass the instance given to the coordinator's
+         * {@code events(...)} too, for the transaction and branch metrics. Default a new {@link ServerMetrics}, with
+         * the HTTP, store and JVM metrics only. One instance serves one server.
+         */
+        public Builder metrics(ServerMetrics value) {
+            this.metrics = Objects.requireNonNull(value, "metrics");
             return this;
         }
 

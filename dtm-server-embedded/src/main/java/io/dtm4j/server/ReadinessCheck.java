@@ -44,23 +44,37 @@ final class ReadinessCheck implements AutoCloseable {
     }
 
     ApiReply check() {
+        String problem = problem();
+        return problem.isEmpty() ? reply(200, "ready", "") : reply(503, "unavailable", problem);
+    }
+
+    /**
+     * The {@code dtm4j_store_up} gauge: true when the store answers a ping within the timeout. A scrape thus costs
+     * one ping at most, shared with any readiness check running at the same time.
+     */
+    boolean storeUp() {
+        return problem().isEmpty();
+    }
+
+    /** Pings the store; returns why it is not ready, or an empty string when it is. */
+    private String problem() {
         try {
             ping().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return reply(200, "ready", "");
+            return "";
         } catch (TimeoutException e) {
-            return reply(503, "unavailable", "the store did not answer within " + timeout.toMillis() + " ms");
+            return "the store did not answer within " + timeout.toMillis() + " ms";
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof DtmException) {
-                return reply(503, "unavailable", cause.getMessage());
+                return cause.getMessage();
             }
             LOG.error("readiness check: the store's ping failed unexpectedly", cause);
-            return reply(503, "unavailable", "the store's ping failed unexpectedly; see the server log");
+            return "the store's ping failed unexpectedly; see the server log";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return reply(503, "unavailable", "interrupted");
+            return "interrupted";
         } catch (RejectedExecutionException e) {
-            return reply(503, "unavailable", "the server is shutting down");
+            return "the server is shutting down";
         }
     }
 

@@ -13,8 +13,9 @@ import java.time.Instant;
 /**
  * One in-process dtm server for a black-box test: a {@link DtmServer} on a free 127.0.0.1 port over a
  * {@link Coordinator} on an in-memory store (wrapped in a write counter), the real {@link OkHttpBranchInvoker}
- * calling a {@link BusiService} over loopback HTTP, and a {@link MutableClock}. Time moves only when the
- * test says so; recovery runs only when the test calls {@link #recover()}. Not thread-safe: one per test.
+ * calling a {@link BusiService} over loopback HTTP, {@link ServerMetrics} fed by the coordinator's events as in
+ * {@code dtm}, and a {@link MutableClock}. Time moves only when the test says so; recovery runs only when the
+ * test calls {@link #recover()}. Not thread-safe: one per test.
  */
 final class HttpHarness implements AutoCloseable {
     /** DTM's default RequestTimeout. */
@@ -26,6 +27,7 @@ final class HttpHarness implements AutoCloseable {
     final QuiescentExecutor executor = new QuiescentExecutor();
     final CountingTransactionStore store = new CountingTransactionStore(new InMemoryTransactionStore());
     final BusiService busi;
+    final ServerMetrics metrics = new ServerMetrics();
     final Coordinator coordinator;
     final DtmServer server;
     final DtmHttp dtm;
@@ -35,8 +37,8 @@ final class HttpHarness implements AutoCloseable {
         busi = BusiService.start();
         invoker = newInvoker();
         coordinator = Coordinator.builder().store(store).invoker(invoker).clock(clock).executor(executor)
-                .requestTimeout(requestTimeout).build();
-        server = DtmServer.builder().coordinator(coordinator).host("127.0.0.1").port(0).build();
+                .requestTimeout(requestTimeout).events(metrics).build();
+        server = DtmServer.builder().coordinator(coordinator).host("127.0.0.1").port(0).metrics(metrics).build();
         server.start();
         dtm = new DtmHttp(server.port());
     }
