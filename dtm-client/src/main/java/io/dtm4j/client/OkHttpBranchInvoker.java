@@ -82,7 +82,10 @@ public final class OkHttpBranchInvoker implements BranchInvoker, AutoCloseable {
                 .callTimeout(Duration.ZERO)
                 .followRedirects(false)
                 .followSslRedirects(false)
-                .retryOnConnectionFailure(false)
+                // A pooled connection the branch server already closed (HTTP/1.0 servers close after each reply)
+                // fails at once; OkHttp then retries on a new connection. Branch calls are idempotent by DTM's
+                // contract, and without this the call would wait a whole RetryInterval as an ERROR.
+                .retryOnConnectionFailure(true)
                 .build();
         this.maxResponseBytes = b.maxResponseBytes;
     }

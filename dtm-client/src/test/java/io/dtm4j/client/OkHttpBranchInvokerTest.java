@@ -193,6 +193,51 @@ class OkHttpBranchInvokerTest {
         assertThat(o.detail()).contains("connection refused");
     }
 
+    /**
+     * A branch server that answers HTTP/1.0 and closes every connection (Python's http.server does): OkHttp may
+     * still pool the connection; the next call must not fail on it.
+     */
+    @Test
+    void aServerThatClosesEveryConnectionIsCalledAgainWithoutAnError() throws Exception {
+        String reply = "{\"dtm_result\":\"SUCCESS\"}";
+        try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getByName("127.0.0.1"))) {
+            server.setSoTimeout(10_000);
+            ExecutorService acceptor = Executors.newSingleThreadExecutor();
+            try {
+                Future<Integer> served = acceptor.submit(() -> {
+                    int n = 0;
+                    for (; n < 3; n++) {
+                        try (var socket = server.accept()) {
+                            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                                    StandardCharsets.ISO_8859_1));
+                            int length = 0;
+                            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                                    length = Integer.parseInt(line.substring(15).trim());
+                                }
+                            }
+                            in.skip(length);
+                            socket.getOutputStream().write(("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n"
+                                    + "Content-Length: " + reply.length() + "\r\n\r\n" + reply)
+                                    .getBytes(StandardCharsets.ISO_8859_1));
+                            socket.getOutputStream().flush();
+                            socket.shutdownOutput();
+                        }
+                    }
+                    return n;
+                });
+                String url = "http://127.0.0.1:" + server.getLocalPort() + "/api/busi/TransIn";
+                for (int i = 0; i < 3; i++) {
+                    BranchOutcome o = invoker.invoke(call(url, "{\"amount\":30}", TransType.SAGA));
+                    assertThat(o.result()).as("call %d: %s", i, o).isEqualTo(BranchResult.SUCCESS);
+                }
+                assertThat(served.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(3);
+            } finally {
+                acceptor.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void redirectsAreNotFollowed() {
         busi.stubFor(any(urlPathEqualTo("/moved")).willReturn(aResponse().withStatus(302)
