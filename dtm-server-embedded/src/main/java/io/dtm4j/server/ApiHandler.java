@@ -17,6 +17,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -56,12 +57,14 @@ final class ApiHandler implements HttpHandler {
     private final Map<String, Route> routes = new LinkedHashMap<>();
     private final int maxBodyBytes;
     private final ServerMetrics metrics;
+    private final AdminUi ui;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean stopping;
 
-    ApiHandler(DtmRoutes r, ServerMetrics metrics, int maxBodyBytes) {
+    ApiHandler(DtmRoutes r, ServerMetrics metrics, int maxBodyBytes, AdminUi ui) {
         this.maxBodyBytes = maxBodyBytes;
         this.metrics = metrics;
+        this.ui = ui;
         get("version", (b, q) -> r.version());
         get("newGid", (b, q) -> r.newGid());
         post("prepare", (b, q) -> r.prepare(b));
@@ -80,6 +83,7 @@ final class ApiHandler implements HttpHandler {
         route("/api/version", "GET", (b, q) -> r.version());
         route("/api/ready", "GET", (b, q) -> r.ready());
         route("/api/metrics", "GET", (b, q) -> r.metrics());
+        route("/api/admin/info", "GET", (b, q) -> r.adminInfo());
     }
 
     private void get(String name, Action a) {
@@ -136,6 +140,12 @@ final class ApiHandler implements HttpHandler {
     }
 
     private ApiReply serve(HttpExchange ex, String method, String path, Route route) throws IOException {
+        if (route == null && !path.startsWith("/api/") && ("GET".equals(method) || "HEAD".equals(method))) {
+            Optional<ApiReply> file = ui.serve(path);
+            if (file.isPresent()) {
+                return file.get();
+            }
+        }
         if (route == null) {
             return ApiReply.error(404, "no route " + method + " " + abbreviate(path)
                     + "; the DTM API is under " + API + " (see /api/ping)");
@@ -206,6 +216,16 @@ final class ApiHandler implements HttpHandler {
     private static void send(HttpExchange ex, ApiReply reply, boolean head) throws IOException {
         Headers h = ex.getResponseHeaders();
         h.set("Content-Type", reply.contentType());
+        h.set("X-Content-Type-Options", "nosniff");
+        h.set("Cache-Control", "no-store");
+        if (reply.contentType().startsWith("text/html")) {
+            // The admin UI: its own scripts and styles only, never framed, no referrer to branch URLs it links.
+            h.set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; "
+                    + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                    + "form-action 'none'");
+            h.set("X-Frame-Options", "DENY");
+            h.set("Referrer-Policy", "no-referrer");
+        }
         if (head) {
             ex.sendResponseHeaders(reply.status(), -1);
             return;

@@ -1,5 +1,8 @@
 package io.dtm4j.server;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dtm4j.client.wire.DtmJson;
 import io.dtm4j.core.Coordinator;
 import io.dtm4j.core.GlobalStatus;
@@ -24,12 +27,14 @@ final class DtmRoutes {
     static final int DEFAULT_RESET_LIMIT = 100;
     private static final int MAX_RESET_LIMIT = 10_000;
     private static final long MAX_SECONDS = Integer.MAX_VALUE;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Coordinator coordinator;
     private final String version;
     private final Duration resetCronTimeout;
     private final ReadinessCheck readiness;
     private final ServerMetrics metrics;
+    private final Instant started = Instant.now();
 
     /**
      * @param version          the server version for the version routes
@@ -57,6 +62,24 @@ final class DtmRoutes {
     /** Readiness: the store answers (liveness is {@link #ping()}, which checks nothing). */
     ApiReply ready() {
         return readiness.check();
+    }
+
+    /**
+     * The admin UI's server panel: version, store, whether it answers, uptime and the transactions by status
+     * (absent when the store cannot count them cheaply).
+     */
+    ApiReply adminInfo() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("version", version);
+        n.put("store", coordinator.store().describe());
+        n.put("store_up", readiness.storeUp());
+        n.put("started_at", started.toString());
+        n.put("uptime_seconds", Duration.between(started, Instant.now()).toSeconds());
+        try {
+            return ApiReply.ok(JSON.writeValueAsBytes(n));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render the server info", e);
+        }
     }
 
     /** Every metric in Prometheus' text format (not JSON). */

@@ -82,7 +82,7 @@ public final class DtmServer implements AutoCloseable {
         metrics.attach(b.version, b.coordinator.store(), readiness::storeUp);
         DtmRoutes routes = new DtmRoutes(b.coordinator, b.version, b.timeoutToFail.multipliedBy(3), readiness,
                 metrics);
-        this.handler = new ApiHandler(routes, metrics, b.maxBodyBytes);
+        this.handler = new ApiHandler(routes, metrics, b.maxBodyBytes, new AdminUi(b.adminBasePath));
     }
 
     /** Returns a builder; {@link Builder#coordinator} is required. */
@@ -208,8 +208,26 @@ public final class DtmServer implements AutoCloseable {
         private Duration readinessTimeout = DEFAULT_READINESS_TIMEOUT;
         private String version = buildVersion();
         private ServerMetrics metrics;
+        private String adminBasePath = "";
 
         private Builder() {
+        }
+
+        /**
+         * Serves the admin UI under this path (DTM's {@code AdminBasePath}, e.g. {@code /dtm}) instead of at
+         * {@code /}. Default: empty.
+         *
+         * @throws IllegalArgumentException unless empty or {@code /} followed by letters, digits, {@code _ - /}
+         *                                  and not ending in {@code /}
+         */
+        public Builder adminBasePath(String value) {
+            String v = Objects.requireNonNull(value, "adminBasePath");
+            if (!v.isEmpty() && !v.matches("(/[A-Za-z0-9_-]+)+")) {
+                throw new IllegalArgumentException("adminBasePath must be empty or like /dtm or /ops/dtm, got '" + v
+                        + "'");
+            }
+            adminBasePath = v;
+            return this;
         }
 
         /** The coordinator behind the API; required. Not closed by the server. */
