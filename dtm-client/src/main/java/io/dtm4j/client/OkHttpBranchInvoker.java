@@ -7,6 +7,7 @@ import io.dtm4j.core.spi.BranchInvoker;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
+import okhttp3.Dns;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -19,18 +20,22 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Calls branch ops over HTTP with OkHttp, as DTM's server does ({@code spec/server-protocol.md} 1.5):
  * {@code POST|GET url?branch_id=&gid=&op=&trans_type=} (appended, existing query parameters kept),
  * {@code Content-Type: application/json} then the {@code branch_headers}, the stored body as it is, the
- * call's own timeout, no retries and no redirects followed.
+ * call's own timeout and no redirects followed; OkHttp retries only a connection that failed before the request
+ * could be sent (a pooled connection the server had closed). An optional {@link BranchUrlPolicy} refuses URLs.
  *
  * <p>The answer is classified as in spec section 0: status 425 or a body containing {@code ONGOING} is
  * ONGOING; else 409 or a body containing {@code FAILURE} is FAILURE; else any status but 200 is ERROR;
@@ -48,8 +53,7 @@ public final class OkHttpBranchInvoker implements BranchInvoker, AutoCloseable {
     public static final int DEFAULT_MAX_IDLE_CONNECTIONS = 256;
     /**
      * How long an idle connection is kept: 4 s, below the idle timeouts of common servers (Node 5 s, JDK
-     * HttpServer 30 s, Tomcat 20 s), because without retries a connection the server closed would turn
-     * the next call into an ERROR.
+     * HttpServer 30 s, Tomcat 20 s), so that a pooled connection is rarely one the server has closed.
      */
     public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(4);
     /** How much of a response body is read and classified: 64 KiB. */
@@ -62,6 +66,7 @@ public final class OkHttpBranchInvoker implements BranchInvoker, AutoCloseable {
     private final OkHttpClient client;
     private final boolean ownsClient;
     private final int maxResponseBytes;
+    private final BranchUrlPolicy urlPolicy;
 
     private OkHttpBranchInvoker(Builder b) {
         this.ownsClient = b.client == null;
@@ -78,15 +83,28 @@ public final class OkHttpBranchInvoker implements BranchInvoker, AutoCloseable {
             cb = b.client.newBuilder();
         }
         // Every limit comes from the per-call timeout, so a long request_timeout is not cut by a read timeout.
-        this.client = cb.connectTimeout(Duration.ZERO).readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO)
+        cb.connectTimeout(Duration.ZERO).readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO)
                 .callTimeout(Duration.ZERO)
                 .followRedirects(false)
                 .followSslRedirects(false)
                 // A pooled connection the branch server already closed (HTTP/1.0 servers close after each reply)
                 // fails at once; OkHttp then retries on a new connection. Branch calls are idempotent by DTM's
                 // contract, and without this the call would wait a whole RetryInterval as an ERROR.
-                .retryOnConnectionFailure(true)
-                .build();
+                .retryOnConnectionFailure(true);
+        if (b.urlPolicy != null) {
+            // Checked again on the addresses actually connected to: DNS may answer differently than at submit.
+            BranchUrlPolicy policy = b.urlPolicy;
+            cb.dns(host -> {
+                List<InetAddress> addresses = Dns.SYSTEM.lookup(host);
+                Optional<String> refused = policy.refusal(host, addresses, -1);
+                if (refused.isPresent()) {
+                    throw new UnknownHostException("refused by the branch URL policy: " + refused.get());
+                }
+                return addresses;
+            });
+        }
+        this.client = cb.build();
+        this.urlPolicy = b.urlPolicy;
         this.maxResponseBytes = b.maxResponseBytes;
     }
 
@@ -100,6 +118,12 @@ public final class OkHttpBranchInvoker implements BranchInvoker, AutoCloseable {
         if (!isPlainHttp(call)) {
             return BranchOutcome.of(BranchResult.ERROR, "protocol " + call.protocol() + " not supported yet ("
                     + call.url() + ")");
+        }
+        if (urlPolicy != null) {
+            Optional<String> refused = urlPolicy.refusal(call.url());
+            if (refused.isPresent()) {
+                return BranchOutcome.of(BranchResult.ERROR, "refused by the branch URL policy: " + refused.get());
+            }
         }
         Request request;
         try {
@@ -166,8 +190,8 @@ public final class OkHttpBranchInvoker implements BranchInvoker, AutoCloseable {
             return BranchOutcome.of(BranchResult.ERROR, request.method() + " " + where(request.url())
                     + ": connection refused");
         } catch (UnknownHostException e) {
-            return BranchOutcome.of(BranchResult.ERROR, request.method() + " " + where(request.url())
-                    + ": unknown host");
+            String why = e.getMessage() != null && e.getMessage().startsWith("refused") ? e.getMessage() : "unknown host";
+            return BranchOutcome.of(BranchResult.ERROR, request.method() + " " + where(request.url()) + ": " + why);
         } catch (IOException | RuntimeException e) {
             return BranchOutcome.of(BranchResult.ERROR, request.method() + " " + where(request.url()) + ": "
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
@@ -214,8 +238,18 @@ public final class OkHttpBranchInvoker implements BranchInvoker, AutoCloseable {
         private int maxIdleConnections = DEFAULT_MAX_IDLE_CONNECTIONS;
         private Duration keepAlive = DEFAULT_KEEP_ALIVE;
         private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+        private BranchUrlPolicy urlPolicy;
 
         private Builder() {
+        }
+
+        /**
+         * Refuses calls the policy forbids (as an ERROR naming the rule), checked on the URL before each call and
+         * on the addresses the host resolves to when connecting. Default: none, every http(s) URL is called.
+         */
+        public Builder urlPolicy(BranchUrlPolicy value) {
+            this.urlPolicy = Objects.requireNonNull(value, "urlPolicy");
+            return this;
         }
 
         /**
