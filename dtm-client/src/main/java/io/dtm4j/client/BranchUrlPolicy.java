@@ -56,6 +56,11 @@ public final class BranchUrlPolicy {
         return new BranchUrlPolicy(parse(allow), parse(deny), Objects.requireNonNull(adminListener));
     }
 
+    /** This policy, also refusing {@code listener} (a server's admin listener, as bound). */
+    public BranchUrlPolicy withAdminListener(InetSocketAddress listener) {
+        return new BranchUrlPolicy(allow, deny, Optional.of(listener));
+    }
+
     /**
      * Why the URL may not be called, or empty when it may. Resolves the host (the JVM caches lookups).
      *

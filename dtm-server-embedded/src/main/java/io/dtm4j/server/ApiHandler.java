@@ -9,12 +9,16 @@ import io.dtm4j.core.IllegalTransitionException;
 import io.dtm4j.core.InvalidRequestException;
 import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.TransactionNotFoundException;
+import io.dtm4j.server.AccessGuard.Access;
+import io.dtm4j.server.AccessGuard.Decision;
+import io.dtm4j.server.AccessGuard.Listener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -27,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * down. Unexpected exceptions are logged once with their stack trace and answered with a bare
  * "internal error". Counts every request, whatever its route, in the {@link ServerMetrics}. Thread-safe.
  */
-final class ApiHandler implements HttpHandler {
+final class ApiHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     /** How much of an oversized body is read and thrown away so the client still gets its 413. */
     private static final long DISCARD_LIMIT = 16L * 1024 * 1024;
@@ -37,7 +41,7 @@ final class ApiHandler implements HttpHandler {
      * A route: which method it takes, what it does, and its {@code api} label in the metrics. POST routes get the
      * body, GET routes the query.
      */
-    private record Route(String method, Action action, String api) {
+    private record Route(String method, Access access, Action action, String api) {
     }
 
     @FunctionalInterface
@@ -58,44 +62,52 @@ final class ApiHandler implements HttpHandler {
     private final int maxBodyBytes;
     private final ServerMetrics metrics;
     private final AdminUi ui;
+    private final AccessGuard guard;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean stopping;
 
-    ApiHandler(DtmRoutes r, ServerMetrics metrics, int maxBodyBytes, AdminUi ui) {
+    ApiHandler(DtmRoutes r, ServerMetrics metrics, int maxBodyBytes, AdminUi ui, AccessGuard guard) {
         this.maxBodyBytes = maxBodyBytes;
         this.metrics = metrics;
         this.ui = ui;
-        get("version", (b, q) -> r.version());
-        get("newGid", (b, q) -> r.newGid());
-        post("prepare", (b, q) -> r.prepare(b));
-        post("submit", (b, q) -> r.submit(b));
-        post("abort", (b, q) -> r.abort(b));
-        post("forceStop", (b, q) -> r.forceStop(b));
-        post("resetNextCronTime", (b, q) -> r.resetNextCronTime(b));
-        post("registerBranch", (b, q) -> r.registerBranch(b));
-        post("registerTccBranch", (b, q) -> r.registerBranch(b));
-        post("registerXaBranch", (b, q) -> r.registerBranch(b));
-        post("prepareWorkflow", (b, q) -> r.prepareWorkflow(b));
-        get("query", (b, q) -> r.query(q));
-        get("all", (b, q) -> r.all(q));
-        get("resetCronTime", (b, q) -> r.resetCronTime(q));
-        route("/api/ping", "ANY", (b, q) -> r.ping());
-        route("/api/version", "GET", (b, q) -> r.version());
-        route("/api/ready", "GET", (b, q) -> r.ready());
-        route("/api/metrics", "GET", (b, q) -> r.metrics());
-        route("/api/admin/info", "GET", (b, q) -> r.adminInfo());
+        this.guard = guard;
+        get("version", Access.HEALTH, (b, q) -> r.version());
+        get("newGid", Access.CLIENT, (b, q) -> r.newGid());
+        post("prepare", Access.CLIENT, (b, q) -> r.prepare(b));
+        post("submit", Access.CLIENT, (b, q) -> r.submit(b));
+        post("abort", Access.CLIENT, (b, q) -> r.abort(b));
+        post("registerBranch", Access.CLIENT, (b, q) -> r.registerBranch(b));
+        post("registerTccBranch", Access.CLIENT, (b, q) -> r.registerBranch(b));
+        post("registerXaBranch", Access.CLIENT, (b, q) -> r.registerBranch(b));
+        post("prepareWorkflow", Access.CLIENT, (b, q) -> r.prepareWorkflow(b));
+        get("query", Access.READ, (b, q) -> r.query(q));
+        get("all", Access.VIEW, (b, q) -> r.all(q));
+        post("forceStop", Access.OPERATE, (b, q) -> r.forceStop(b));
+        post("resetNextCronTime", Access.OPERATE, (b, q) -> r.resetNextCronTime(b));
+        // DTM serves it as GET; a state change must not be a GET (a link or an image could trigger it)
+        post("resetCronTime", Access.OPERATE, (b, q) -> r.resetCronTime(q));
+        route("/api/ping", "ANY", Access.HEALTH, (b, q) -> r.ping());
+        route("/api/version", "GET", Access.HEALTH, (b, q) -> r.version());
+        route("/api/ready", "GET", Access.HEALTH, (b, q) -> r.ready());
+        route("/api/metrics", "GET", Access.VIEW, (b, q) -> r.metrics());
+        route("/api/admin/info", "GET", Access.VIEW, (b, q) -> r.adminInfo());
     }
 
-    private void get(String name, Action a) {
-        route(API + name, "GET", a);
+    private void get(String name, Access access, Action a) {
+        route(API + name, "GET", access, a);
     }
 
-    private void post(String name, Action a) {
-        route(API + name, "POST", a);
+    private void post(String name, Access access, Action a) {
+        route(API + name, "POST", access, a);
     }
 
-    private void route(String path, String method, Action a) {
-        routes.put(path, new Route(method, a, ServerMetrics.apiLabel(path)));
+    private void route(String path, String method, Access access, Action a) {
+        routes.put(path, new Route(method, access, a, ServerMetrics.apiLabel(path)));
+    }
+
+    /** The handler of one listener: the same routes, judged by the {@link AccessGuard} for that listener. */
+    HttpHandler on(Listener listener) {
+        return ex -> handle(ex, listener);
     }
 
     /** From now on every new request is answered 503; requests already running finish. */
@@ -108,8 +120,7 @@ final class ApiHandler implements HttpHandler {
         return inFlight.get();
     }
 
-    @Override
-    public void handle(HttpExchange ex) {
+    private void handle(HttpExchange ex, Listener listener) {
         inFlight.incrementAndGet();
         long started = System.nanoTime();
         String method = ex.getRequestMethod();
@@ -119,7 +130,7 @@ final class ApiHandler implements HttpHandler {
         int status = 0;
         try {
             ApiReply reply = stopping ? ApiReply.error(503, "the server is shutting down; retry on another node")
-                    : serve(ex, method, path, route);
+                    : serve(ex, listener, method, path, route);
             status = reply.status();
             // Counted before the reply leaves, so that a client reading /api/metrics next sees this request.
             metrics.requestServed(api, status, System.nanoTime() - started);
@@ -139,45 +150,81 @@ final class ApiHandler implements HttpHandler {
         }
     }
 
-    private ApiReply serve(HttpExchange ex, String method, String path, Route route) throws IOException {
+    private ApiReply serve(HttpExchange ex, Listener listener, String method, String path, Route route)
+            throws IOException {
+        InetAddress remote = ex.getRemoteAddress().getAddress();
+        String authorization = ex.getRequestHeaders().getFirst("Authorization");
         if (route == null && !path.startsWith("/api/") && ("GET".equals(method) || "HEAD".equals(method))) {
             Optional<ApiReply> file = ui.serve(path);
             if (file.isPresent()) {
-                return file.get();
+                Decision d = guard.decide(listener, remote, authorization, Access.UI, "the admin UI");
+                return d.allowed() ? file.get() : DeniedPage.html(d.status(), d.message());
             }
         }
         if (route == null) {
             return ApiReply.error(404, "no route " + method + " " + abbreviate(path)
                     + "; the DTM API is under " + API + " (see /api/ping)");
         }
+        Decision d = guard.decide(listener, remote, authorization, route.access(), route.api());
+        if (!d.allowed()) {
+            if (d.status() == 401) {
+                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"dtm\"");
+            }
+            return ApiReply.error(d.status(), d.message());
+        }
         boolean headOfGet = "HEAD".equals(method) && "GET".equals(route.method());
         if (!"ANY".equals(route.method()) && !route.method().equals(method) && !headOfGet) {
             ex.getResponseHeaders().set("Allow", route.method());
             return ApiReply.error(405, method + " " + path + " is not allowed; use " + route.method());
         }
+        Ran ran = run(ex, route);
+        if (route.access() == Access.OPERATE) {
+            Audit.operatorAction(d.who(), remote, route.api(), ran.body(), ran.reply().status());
+        }
+        return ran.reply();
+    }
+
+    /** A route's reply and the body it was given (empty when none was read). */
+    private record Ran(ApiReply reply, byte[] body) {
+    }
+
+    private Ran run(HttpExchange ex, Route route) throws IOException {
+        byte[] body = new byte[0];
         try {
             QueryParams query = QueryParams.parse(ex.getRequestURI().getRawQuery());
-            byte[] body = "POST".equals(route.method()) ? readBody(ex) : new byte[0];
-            return route.action().run(body, query);
+            body = "POST".equals(route.method()) ? readBody(ex) : body;
+            return new Ran(route.action().run(body, query), body);
         } catch (BodyTooLarge e) {
             ex.getResponseHeaders().set("Connection", "close");
-            return ApiReply.error(413, "the request body is larger than " + maxBodyBytes + " bytes");
-        } catch (InvalidRequestException e) {
+            return new Ran(ApiReply.error(413, "the request body is larger than " + maxBodyBytes + " bytes"), body);
+        } catch (RuntimeException e) {
+            return new Ran(failed(ex, e), body);
+        }
+    }
+
+    /** DTM's envelope for a route's exception (see the class comment). */
+    private static ApiReply failed(HttpExchange ex, RuntimeException e) {
+        String method = ex.getRequestMethod();
+        String path = ex.getRequestURI().getPath();
+        if (e instanceof InvalidRequestException) {
             return ApiReply.error(400, e.getMessage());
-        } catch (IllegalTransitionException | DuplicateBranchException e) {
+        }
+        if (e instanceof IllegalTransitionException || e instanceof DuplicateBranchException) {
             return ApiReply.failure(e.getMessage());
-        } catch (TransactionNotFoundException e) {
+        }
+        if (e instanceof TransactionNotFoundException) {
             return ApiReply.error(404, e.getMessage());
-        } catch (StoreUnavailableException e) {
+        }
+        if (e instanceof StoreUnavailableException) {
             LOG.warn("{} {}: store unavailable: {}", method, path, e.getMessage());
             return ApiReply.error(503, e.getMessage());
-        } catch (DtmException e) {
+        }
+        if (e instanceof DtmException) {
             LOG.warn("{} {}: {}", method, path, e.getMessage());
             return ApiReply.error(500, e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.error("{} {}: unexpected error, answered 500", method, path, e);
-            return ApiReply.error(500, "internal error");
         }
+        LOG.error("{} {}: unexpected error, answered 500", method, path, e);
+        return ApiReply.error(500, "internal error");
     }
 
     /** Reads the body up to the cap; beyond it, reads and discards a bounded amount so a 413 can be sent. */

@@ -1,5 +1,6 @@
 package io.dtm4j.server;
 
+import io.dtm4j.client.BranchUrlPolicy;
 import io.dtm4j.server.ConfigLoader.ConfigException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -81,6 +82,14 @@ final class ConfigKeys {
         String sentinelMaster = S.redisSentinelMaster();
         Duration finishedRetention = S.finishedRetention();
         Duration startupTimeout = S.startupTimeout();
+        private static final SecuritySettings SEC = SecuritySettings.defaults();
+        String adminBasePath = SEC.adminBasePath();
+        String adminHost = SEC.adminHost();
+        int adminPort = SEC.adminPort();
+        boolean allowRemote = SEC.allowRemote();
+        List<String> tokens = SEC.tokens();
+        List<String> branchAllow = SEC.branchAllow();
+        List<String> branchDeny = SEC.branchDeny();
 
         ServerConfig build() {
             StoreConfig store = new StoreConfig(driver, dataDir, storeHost, storePort, user, password, database,
@@ -88,8 +97,10 @@ final class ConfigKeys {
                     finishedDataExpire, redisPrefix, sentinelMaster, finishedRetention, startupTimeout);
             LogSetup.Settings log = new LogSetup.Settings(logOutputs, logFormat, logRotation, logMaxFileSizeMb,
                     logMaxHistory);
+            SecuritySettings security = new SecuritySettings(adminBasePath, adminHost, adminPort, allowRemote, tokens,
+                    branchAllow, branchDeny);
             return new ServerConfig(port, host, store, retryInterval, timeoutToFail, requestTimeout, logLevel,
-                    maxBodyBytes, log);
+                    maxBodyBytes, log, security);
         }
     }
 
@@ -125,6 +136,13 @@ final class ConfigKeys {
                     whole(1, MAX_LOG_FILE_MB, (d, v) -> d.logMaxFileSizeMb = v)),
             key("Log.MaxHistory", "LOG_MAX_HISTORY", "logMaxHistory",
                     whole(1, MAX_LOG_HISTORY, (d, v) -> d.logMaxHistory = v)),
+            key("AdminBasePath", "ADMIN_BASE_PATH", "adminBasePath", ConfigKeys::adminBasePath),
+            key("Admin.Address", "ADMIN_ADDRESS", "adminAddress", ConfigKeys::adminAddress),
+            key("Admin.AllowRemote", "ADMIN_ALLOW_REMOTE", "allowRemote",
+                    (d, w, v) -> d.allowRemote = flag(w, v)),
+            new Key("Auth.Tokens", "AUTH_TOKENS", "tokens", ConfigKeys::tokens, true),
+            key("BranchUrl.Allow", "BRANCH_URL_ALLOW", "branchAllow", (d, w, v) -> d.branchAllow = hosts(w, v)),
+            key("BranchUrl.Deny", "BRANCH_URL_DENY", "branchDeny", (d, w, v) -> d.branchDeny = hosts(w, v)),
             key("MicroService.Driver", "MICRO_SERVICE_DRIVER", "microServiceDriver", ConfigKeys::microServiceDriver),
             key("Store.Driver", "STORE_DRIVER", "driver", ConfigKeys::driver),
             key("Store.DataDir", "STORE_DATA_DIR", "dataDir", (d, w, v) -> d.dataDir = Path.of(v).normalize()),
@@ -268,11 +286,78 @@ final class ConfigKeys {
     }
 
     private static void logRotation(Draft d, String where, String s) throws ConfigException {
-        d.logRotation = switch (s.toLowerCase(Locale.ROOT)) {
+        d.logRotation = flag(where, s);
+    }
+
+    /** DTM's 0/1 switches; true and false read too. */
+    private static boolean flag(String where, String s) throws ConfigException {
+        return switch (s.toLowerCase(Locale.ROOT)) {
             case "1", "true" -> true;
             case "0", "false" -> false;
-            default -> throw new ConfigException(where + "must be 0 or 1, got '" + ConfigLoader.abbreviate(s) + "'");
+            default -> throw new ConfigException(where + "must be 0 or 1 (or true/false), got '"
+                    + ConfigLoader.abbreviate(s) + "'");
         };
+    }
+
+    private static void adminBasePath(Draft d, String where, String s) throws ConfigException {
+        String v = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+        if (!v.isEmpty() && !v.matches("(/[A-Za-z0-9_-]+)+")) {
+            throw new ConfigException(where + "must be a path such as /dtm or /ops/dtm (letters, digits, _ and -), "
+                    + "got '" + ConfigLoader.abbreviate(s) + "'");
+        }
+        d.adminBasePath = v;
+    }
+
+    /** {@code host:port}, {@code :port} (loopback) or {@code [v6]:port}. */
+    private static void adminAddress(Draft d, String where, String s) throws ConfigException {
+        int colon = s.lastIndexOf(':');
+        String host = colon < 0 ? "" : s.substring(0, colon);
+        if (colon < 0 || host.contains(":") && !host.startsWith("[")) {
+            throw new ConfigException(where + "must be host:port, e.g. 127.0.0.1:36788, got '"
+                    + ConfigLoader.abbreviate(s) + "'");
+        }
+        d.adminPort = (int) number(where + "port ", s.substring(colon + 1), 0, 65_535);
+        host = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        d.adminHost = host.isEmpty() ? "127.0.0.1" : host;
+    }
+
+    private static void tokens(Draft d, String where, String s) throws ConfigException {
+        List<String> entries = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        int i = 0;
+        for (String part : s.split(",")) {
+            i++;
+            String e = part.strip();
+            if (e.isEmpty()) {
+                continue;
+            }
+            try {
+                String name = ApiToken.parse(e).name();
+                if (names.contains(name)) {
+                    throw new ConfigException(where + "two tokens are named '" + name + "'");
+                }
+                names.add(name);
+            } catch (IllegalArgumentException ex) {
+                throw new ConfigException(where + "entry " + i + ": " + ex.getMessage());
+            }
+            entries.add(e);
+        }
+        d.tokens = List.copyOf(entries);
+    }
+
+    private static List<String> hosts(String where, String s) throws ConfigException {
+        List<String> entries = new ArrayList<>();
+        for (String part : s.split(",")) {
+            if (!part.isBlank()) {
+                entries.add(part.strip());
+            }
+        }
+        try {
+            BranchUrlPolicy.of(entries, List.of(), Optional.empty());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + e.getMessage());
+        }
+        return List.copyOf(entries);
     }
 
     /** DTM's lumberjack options: maxsize (MB) and maxbackups are used; maxage, localtime, compress are not. */

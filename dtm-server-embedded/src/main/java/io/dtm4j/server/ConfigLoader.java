@@ -50,8 +50,12 @@ final class ConfigLoader {
             "MicroService.Target", "MicroService.EndPoint", "HttpMicroService.Driver",
             "HttpMicroService.RegistryType", "HttpMicroService.RegistryAddress", "HttpMicroService.RegistryOptions",
             "HttpMicroService.Target", "HttpMicroService.EndPoint", "UpdateBranchSync",
-            "UpdateBranchAsyncGoroutineNum", "TimeZoneOffset", "ConfigUpdateInterval", "AlertRetryLimit", "AlertWebHook", "AdminBasePath",
+            "UpdateBranchAsyncGoroutineNum", "TimeZoneOffset", "ConfigUpdateInterval", "AlertRetryLimit", "AlertWebHook",
             "GrpcServiceConfig", "HTTPServer.ReadTimeout", "HTTPServer.WriteTimeout");
+
+    /** Keys whose value is a comma list, which the file may also give as a YAML list. */
+    private static final Set<String> LIST_KEYS = Set.of("Log.Outputs", "Auth.Tokens", "BranchUrl.Allow",
+            "BranchUrl.Deny");
 
     private final String source;
     private final Map<String, String> env;
@@ -149,7 +153,7 @@ final class ConfigLoader {
         }
         ConfigKeys.Key k = ConfigKeys.find(key).orElseThrow(() -> new ConfigException(where + "unknown key"
                 + suggestion(key) + "; known keys: " + knownNear(key)));
-        if (v.list() && !k.name().equals("Log.Outputs")) { // Log.Outputs may also be a YAML list
+        if (v.list() && !LIST_KEYS.contains(k.name())) { // these may also be YAML lists
             throw new ConfigException(where + "must be a single value, not a list");
         }
         String first = fileSettings.putIfAbsent(k.setting(), key);

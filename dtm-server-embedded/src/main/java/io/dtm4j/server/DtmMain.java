@@ -43,7 +43,8 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "dtm", sortOptions = false, versionProvider = DtmMain.Version.class,
         description = "DTM for Java: a distributed transaction manager speaking DTM's HTTP API.",
         footer = "%nCommands: 'dtm version' prints the version; 'dtm -c config.yml check' validates the file and "
-                + "connects to the store; 'dtm -c config.yml backup FILE' copies the sqlite store while it runs.")
+                + "connects to the store; 'dtm -c config.yml backup FILE' copies the sqlite store while it runs; "
+                + "'dtm token NAME ROLE' makes a bearer token.")
 public final class DtmMain implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(DtmMain.class);
     /** {@code check} found a problem with the store (the configuration itself is fine). */
@@ -136,6 +137,25 @@ public final class DtmMain implements Callable<Integer> {
             return fail(EXIT_USAGE, e.getMessage());
         }
         return checkStore(cfg.store());
+    }
+
+    /**
+     * {@code dtm token NAME ROLE}: prints a new random token and the {@code Auth.Tokens} entry that admits it (only
+     * its SHA-256 goes into the configuration).
+     */
+    @Command(name = "token", description = "make a new bearer token for Auth.Tokens and print it with its entry")
+    int tokenCommand(@CommandLine.Parameters(paramLabel = "NAME", description = "who holds it, e.g. alice") String name,
+                     @CommandLine.Parameters(paramLabel = "ROLE", description = "viewer, operator or api") String role) {
+        String secret = ApiToken.newSecret();
+        String entry = name + ":" + role.toLowerCase(java.util.Locale.ROOT) + ":" + secret;
+        try {
+            ApiToken t = ApiToken.parse(entry);
+            out().println("token (give it to " + t.name() + "; it is not stored anywhere): " + secret);
+            out().println("Auth.Tokens entry: " + ApiToken.entry(t.name(), t.role(), secret));
+            return 0;
+        } catch (IllegalArgumentException e) {
+            return fail(EXIT_USAGE, e.getMessage());
+        }
     }
 
     /**

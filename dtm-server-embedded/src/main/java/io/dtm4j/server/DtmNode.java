@@ -1,5 +1,6 @@
 package io.dtm4j.server;
 
+import io.dtm4j.client.BranchUrlPolicy;
 import io.dtm4j.client.OkHttpBranchInvoker;
 import io.dtm4j.core.Coordinator;
 import io.dtm4j.core.RecoveryScheduler;
@@ -58,12 +59,20 @@ final class DtmNode implements AutoCloseable {
         DtmServer server = null;
         RecoveryScheduler scheduler = null;
         try {
-            invoker = OkHttpBranchInvoker.builder().build();
+            SecuritySettings security = cfg.security();
+            BranchUrlPolicy urlPolicy = security.urlPolicy();
+            invoker = OkHttpBranchInvoker.builder().urlPolicy(urlPolicy).build();
             ServerMetrics metrics = new ServerMetrics();
             coordinator = Coordinator.builder().store(store).invoker(invoker).retryInterval(cfg.retryInterval())
                     .timeoutToFail(cfg.timeoutToFail()).requestTimeout(cfg.requestTimeout()).events(metrics).build();
-            server = DtmServer.builder().coordinator(coordinator).host(cfg.host()).port(cfg.httpPort())
-                    .timeoutToFail(cfg.timeoutToFail()).maxBodyBytes(cfg.maxBodyBytes()).metrics(metrics).build();
+            DtmServer.Builder serverBuilder = DtmServer.builder().coordinator(coordinator).host(cfg.host()).port(cfg.httpPort())
+                    .timeoutToFail(cfg.timeoutToFail()).maxBodyBytes(cfg.maxBodyBytes()).metrics(metrics)
+                    .adminBasePath(security.adminBasePath()).allowRemoteAdmin(security.allowRemote())
+                    .tokens(security.tokens()).urlPolicy(urlPolicy);
+            if (security.adminHost() != null) {
+                serverBuilder.adminListener(security.adminHost(), security.adminPort());
+            }
+            server = serverBuilder.build();
             server.start();
             scheduler = RecoveryScheduler.start(coordinator, RECOVERY_INTERVAL);
             return new DtmNode(store, invoker, coordinator, server, scheduler, startRetention(cfg, coordinator));

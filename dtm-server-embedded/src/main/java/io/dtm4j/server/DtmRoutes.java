@@ -3,19 +3,26 @@ package io.dtm4j.server;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dtm4j.client.BranchUrlPolicy;
 import io.dtm4j.client.wire.DtmJson;
+import io.dtm4j.core.BranchRegistration;
 import io.dtm4j.core.Coordinator;
 import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
+import io.dtm4j.core.InvalidRequestException;
 import io.dtm4j.core.ListQuery;
 import io.dtm4j.core.TransOutcome;
+import io.dtm4j.core.TransRequest;
 import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionView;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 
 /**
@@ -28,12 +35,15 @@ final class DtmRoutes {
     private static final int MAX_RESET_LIMIT = 10_000;
     private static final long MAX_SECONDS = Integer.MAX_VALUE;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Longest force-stop reason kept. */
+    static final int MAX_REASON = 1000;
 
     private final Coordinator coordinator;
     private final String version;
     private final Duration resetCronTimeout;
     private final ReadinessCheck readiness;
     private final ServerMetrics metrics;
+    private volatile BranchUrlPolicy urlPolicy;
     private final Instant started = Instant.now();
 
     /**
@@ -43,7 +53,8 @@ final class DtmRoutes {
      * @param metrics          answers {@code /api/metrics}
      */
     DtmRoutes(Coordinator coordinator, String version, Duration resetCronTimeout, ReadinessCheck readiness,
-              ServerMetrics metrics) {
+              ServerMetrics metrics, BranchUrlPolicy urlPolicy) {
+        this.urlPolicy = urlPolicy;
         this.coordinator = coordinator;
         this.version = version;
         this.resetCronTimeout = resetCronTimeout;
@@ -82,6 +93,39 @@ final class DtmRoutes {
         }
     }
 
+
+    /** Replaces the branch URL policy (the server adds its admin listener once it is bound). */
+    void urlPolicy(BranchUrlPolicy value) {
+        this.urlPolicy = value;
+    }
+
+    /** Checks every URL the coordinator would call for this request against the branch URL policy. */
+    private TransRequest allowedUrls(TransRequest request) {
+        for (Map<String, String> step : request.steps()) {
+            for (String url : new TreeMap<>(step).values()) { // in a fixed order, so the message is too
+                allowed(url, "http".equals(request.protocol()));
+            }
+        }
+        allowed(request.queryPrepared(), "http".equals(request.protocol()));
+        return request;
+    }
+
+    /** As the invoker decides: a URL is called over HTTP when the protocol is http or the URL is http(s). */
+    private void allowed(String url, boolean httpProtocol) {
+        boolean called = !url.isEmpty() && (httpProtocol || url.startsWith("http://") || url.startsWith("https://"));
+        if (called) {
+            Optional<String> refused = urlPolicy.refusal(url);
+            if (refused.isPresent()) {
+                throw new InvalidRequestException("branch URL '" + abbreviate(url) + "' refused: " + refused.get()
+                        + " (BranchUrl.Allow / BranchUrl.Deny)");
+            }
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+
     /** Every metric in Prometheus' text format (not JSON). */
     ApiReply metrics() {
         return new ApiReply(200, metrics.scrape(), ServerMetrics.CONTENT_TYPE);
@@ -92,19 +136,31 @@ final class DtmRoutes {
     }
 
     ApiReply prepare(byte[] body) {
-        return outcome(coordinator.prepare(DtmJson.parseTransRequest(body)));
+        return outcome(coordinator.prepare(allowedUrls(DtmJson.parseTransRequest(body))));
     }
 
     ApiReply submit(byte[] body) {
-        return outcome(coordinator.submit(DtmJson.parseTransRequest(body)));
+        return outcome(coordinator.submit(allowedUrls(DtmJson.parseTransRequest(body))));
     }
 
     ApiReply abort(byte[] body) {
         return outcome(coordinator.abort(DtmJson.parseTransRequest(body)));
     }
 
+    /** DTM's body {@code {"gid"}}, plus dtm4j's optional {@code reason}, kept as the rollback reason. */
     ApiReply forceStop(byte[] body) {
-        coordinator.forceStop(DtmJson.parseGid(body), "");
+        String gid = DtmJson.parseGid(body);
+        String reason;
+        try {
+            reason = JSON.readTree(body).path("reason").asText("").strip();
+        } catch (IOException e) {
+            reason = ""; // parseGid has accepted the body
+        }
+        if (reason.length() > MAX_REASON) {
+            throw new InvalidRequestException("reason is " + reason.length() + " characters long; the limit is "
+                    + MAX_REASON);
+        }
+        coordinator.forceStop(gid, reason);
         return ApiReply.success();
     }
 
@@ -114,13 +170,17 @@ final class DtmRoutes {
     }
 
     ApiReply registerBranch(byte[] body) {
-        coordinator.registerBranch(DtmJson.parseBranchRegistration(body));
+        BranchRegistration registration = DtmJson.parseBranchRegistration(body);
+        for (String key : List.of("url", "confirm", "cancel")) {
+            allowed(registration.field(key), false); // the protocol is the transaction's: judge by the URL
+        }
+        coordinator.registerBranch(registration);
         return ApiReply.success();
     }
 
     /** Creates the workflow when new; answers it with its recorded progress, whatever its status (spec 1.4). */
     ApiReply prepareWorkflow(byte[] body) {
-        TransactionView view = coordinator.prepareWorkflow(DtmJson.parseTransRequest(body));
+        TransactionView view = coordinator.prepareWorkflow(allowedUrls(DtmJson.parseTransRequest(body)));
         return ApiReply.ok(DtmJson.renderWorkflowProgress(view));
     }
 

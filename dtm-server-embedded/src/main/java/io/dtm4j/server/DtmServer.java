@@ -1,6 +1,7 @@
 package io.dtm4j.server;
 
 import com.sun.net.httpserver.HttpServer;
+import io.dtm4j.client.BranchUrlPolicy;
 import io.dtm4j.core.Coordinator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,7 +10,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +74,13 @@ public final class DtmServer implements AutoCloseable {
     private final String version;
     private final ApiHandler handler;
     private final ReadinessCheck readiness;
+    private final AccessGuard guard;
+    private final DtmRoutes routes;
+    private final BranchUrlPolicy urlPolicy;
+    private final String adminHost;
+    private final int adminPort;
     private HttpServer http;
+    private HttpServer adminHttp;
     private ThreadPoolExecutor executor;
     private boolean closed;
 
@@ -77,12 +90,18 @@ public final class DtmServer implements AutoCloseable {
         this.workerThreads = b.workerThreads;
         this.shutdownGrace = b.shutdownGrace;
         this.version = b.version;
+        this.adminHost = b.adminHost;
+        this.adminPort = b.adminPort;
         this.readiness = new ReadinessCheck(b.coordinator.store(), b.readinessTimeout);
         ServerMetrics metrics = b.metrics != null ? b.metrics : new ServerMetrics();
         metrics.attach(b.version, b.coordinator.store(), readiness::storeUp);
-        DtmRoutes routes = new DtmRoutes(b.coordinator, b.version, b.timeoutToFail.multipliedBy(3), readiness,
-                metrics);
-        this.handler = new ApiHandler(routes, metrics, b.maxBodyBytes, new AdminUi(b.adminBasePath));
+        this.urlPolicy = b.urlPolicy;
+        this.routes = new DtmRoutes(b.coordinator, b.version, b.timeoutToFail.multipliedBy(3), readiness,
+                metrics, b.urlPolicy);
+        Optional<InetSocketAddress> admin = b.adminHost == null ? Optional.empty()
+                : Optional.of(new InetSocketAddress(b.adminHost, b.adminPort));
+        this.guard = new AccessGuard(b.tokens, b.allowRemoteAdmin, admin);
+        this.handler = new ApiHandler(routes, metrics, b.maxBodyBytes, new AdminUi(b.adminBasePath), guard);
     }
 
     /** Returns a builder; {@link Builder#coordinator} is required. */
@@ -102,20 +121,47 @@ public final class DtmServer implements AutoCloseable {
         if (http != null || closed) {
             throw new IllegalStateException("DtmServer.start(): already " + (closed ? "closed" : "started"));
         }
-        HttpServer server;
-        try {
-            server = HttpServer.create(new InetSocketAddress(host, configuredPort), BACKLOG);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on " + host + ":" + configuredPort + ": "
-                    + e.getMessage(), e);
+        HttpServer server = bind(host, configuredPort);
+        HttpServer admin = null;
+        if (adminHost != null) {
+            try {
+                admin = bind(adminHost, adminPort);
+            } catch (UncheckedIOException e) {
+                server.stop(0);
+                throw e;
+            }
         }
         executor = newExecutor(workerThreads);
-        server.createContext("/", handler);
+        server.createContext("/", handler.on(AccessGuard.Listener.PUBLIC));
         server.setExecutor(executor);
         server.start();
         http = server;
-        LOG.debug("DTM HTTP API listening on {}:{}", host, port());
+        if (admin != null) {
+            routes.urlPolicy(urlPolicy.withAdminListener(admin.getAddress()));
+            admin.createContext("/", handler.on(AccessGuard.Listener.ADMIN));
+            admin.setExecutor(executor);
+            admin.start();
+            adminHttp = admin;
+        }
+        LOG.info("access: {}", guard.describe(host + ":" + port(),
+                admin == null ? "" : adminHost + ":" + admin.getAddress().getPort()));
         return this;
+    }
+
+    private static HttpServer bind(String host, int port) {
+        try {
+            return HttpServer.create(new InetSocketAddress(host, port), BACKLOG);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The admin listener's bound port once started, when there is one. */
+    public synchronized OptionalInt adminPort() {
+        if (adminHost == null) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(adminHttp != null ? adminHttp.getAddress().getPort() : adminPort);
     }
 
     private static ThreadPoolExecutor newExecutor(int threads) {
@@ -152,6 +198,7 @@ public final class DtmServer implements AutoCloseable {
     @Override
     public void close() {
         HttpServer server;
+        HttpServer admin;
         ThreadPoolExecutor pool;
         synchronized (this) {
             if (closed) {
@@ -159,6 +206,7 @@ public final class DtmServer implements AutoCloseable {
             }
             closed = true;
             server = http;
+            admin = adminHttp;
             pool = executor;
         }
         readiness.close();
@@ -179,6 +227,9 @@ public final class DtmServer implements AutoCloseable {
         }
         // stop(0), not stop(grace): on JDK 17 stop(n) waits the full n seconds even when idle.
         server.stop(0);
+        if (admin != null) {
+            admin.stop(0);
+        }
         pool.shutdown();
         try {
             if (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
@@ -209,6 +260,11 @@ public final class DtmServer implements AutoCloseable {
         private String version = buildVersion();
         private ServerMetrics metrics;
         private String adminBasePath = "";
+        private String adminHost;
+        private int adminPort;
+        private boolean allowRemoteAdmin;
+        private List<ApiToken> tokens = List.of();
+        private BranchUrlPolicy urlPolicy = BranchUrlPolicy.defaults();
 
         private Builder() {
         }
@@ -227,6 +283,53 @@ public final class DtmServer implements AutoCloseable {
                         + "'");
             }
             adminBasePath = v;
+            return this;
+        }
+
+        /**
+         * Serves the admin UI and the operator routes on a listener of their own (DTM's port then serves only the
+         * client, health and version routes). Default: none.
+         *
+         * @param port 0 = any free port
+         */
+        public Builder adminListener(String host, int port) {
+            this.adminHost = Objects.requireNonNull(host, "host");
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("admin port must be 0 to 65535, got " + port);
+            }
+            this.adminPort = port;
+            return this;
+        }
+
+        /** Without tokens, opens the admin UI and operator routes to every client, not only loopback ones. */
+        public Builder allowRemoteAdmin(boolean value) {
+            this.allowRemoteAdmin = value;
+            return this;
+        }
+
+        /**
+         * Bearer tokens, each {@code name:role:sha256:<hex>} or {@code name:role:<token>} (roles viewer, operator,
+         * api); with any, every route but health and version needs one. Default: none.
+         *
+         * @throws IllegalArgumentException naming a malformed entry (never its secret)
+         */
+        public Builder tokens(List<String> entries) {
+            List<ApiToken> parsed = new ArrayList<>();
+            Set<String> names = new HashSet<>();
+            for (String e : entries) {
+                ApiToken t = ApiToken.parse(e);
+                if (!names.add(t.name())) {
+                    throw new IllegalArgumentException("two tokens are named '" + t.name() + "'");
+                }
+                parsed.add(t);
+            }
+            this.tokens = List.copyOf(parsed);
+            return this;
+        }
+
+        /** Which branch URLs transactions may name; checked at submit. Default {@link BranchUrlPolicy#defaults()}. */
+        public Builder urlPolicy(BranchUrlPolicy value) {
+            this.urlPolicy = Objects.requireNonNull(value, "urlPolicy");
             return this;
         }
 

@@ -87,6 +87,8 @@ final class LogSetup {
         root.setLevel(Level.toLevel(level, Level.INFO));
         // The pool's own start/stop lines would repeat ours; its warnings still show.
         ctx.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
+        // The audit trail is kept whatever the log level: an operator action must never go unrecorded.
+        ctx.getLogger(Audit.LOGGER).setLevel(Level.INFO);
         ConfigException failed = null;
         for (String out : s.outputs()) {
             OutputStreamAppender<ILoggingEvent> a = appender(ctx, out, s);

@@ -141,6 +141,50 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void securityKeys() throws Exception {
+        String hashed = ApiToken.entry("vera", ApiToken.Role.VIEWER, "vera-viewer-token-000002");
+        SecuritySettings s = load("""
+                AdminBasePath: /ops/dtm/
+                Admin:
+                  Address: 127.0.0.1:36788
+                  AllowRemote: 1
+                Auth:
+                  Tokens: ['alice:operator:alice-operator-token-0001', '%s']
+                BranchUrl:
+                  Allow: 'busi.internal, *.svc.cluster.local, 10.0.0.0/8'
+                  Deny: 169.254.0.0/16
+                """.formatted(hashed)).security();
+        assertThat(s.adminBasePath()).isEqualTo("/ops/dtm");
+        assertThat(s.adminListener()).contains(new java.net.InetSocketAddress("127.0.0.1", 36788));
+        assertThat(s.allowRemote()).isTrue();
+        assertThat(s.tokenNames()).containsExactly("ApiToken[alice operator]", "ApiToken[vera viewer]");
+        assertThat(s.branchAllow()).containsExactly("busi.internal", "*.svc.cluster.local", "10.0.0.0/8");
+        assertThat(s.summary()).doesNotContain("alice-operator-token-0001");
+        assertThat(ConfigLoader.load(null, Map.of("AUTH_TOKENS", "ci:api:ci-token-ci-token-ci-token", "ADMIN_ADDRESS",
+                ":36788")).config().security()).satisfies(e -> {
+                    assertThat(e.tokenNames()).containsExactly("ApiToken[ci api]");
+                    assertThat(e.adminHost()).isEqualTo("127.0.0.1");
+                });
+        assertThat(ServerConfig.defaults().security().branchDeny()).containsExactly("169.254.0.0/16", "fe80::/10");
+    }
+
+    @Test
+    void badSecurityValuesNameTheKeyAndNeverTheSecret() throws IOException {
+        rejects("Auth:\n  Tokens: ['alice:admin:alice-operator-token-0001']\n", "Auth.Tokens: entry 1: token "
+                + "'alice': role must be viewer, operator or api, got 'admin'");
+        Path p = file("Auth:\n  Tokens: ['a:viewer:secret-secret-01', 'b:viewer:short']\n");
+        assertThatThrownBy(() -> ConfigLoader.load(p, Map.of())).hasMessageContaining("entry 2: token 'b' is shorter")
+                .message().doesNotContain("secret-secret-01");
+        rejects("Auth:\n  Tokens: ['a:viewer:secret-secret-01', 'a:api:secret-secret-02']\n",
+                "two tokens are named 'a'");
+        rejects("Admin:\n  Address: localhost\n", "Admin.Address: must be host:port");
+        rejects("Admin:\n  Address: localhost:99999\n", "Admin.Address: port must be a whole number from 0 to 65535");
+        rejects("AdminBasePath: dtm\n", "AdminBasePath: must be a path such as /dtm");
+        rejects("BranchUrl:\n  Deny: '10.0.0.0/40'\n", "BranchUrl.Deny: '10.0.0.0/40': the prefix length must be 0 to 32");
+        rejects("Admin:\n  AllowRemote: yes\n", "Admin.AllowRemote: must be 0 or 1 (or true/false)");
+    }
+
+    @Test
     void mistypedKeysAndValuesGetTheClosestKnownOne() throws IOException {
         rejects("Stroe:\n  Driver: redis\n", "Stroe.Driver: unknown key (did you mean 'Store.Driver'?)");
         rejects("HttpPrt: 1\n", "HttpPrt: unknown key (did you mean 'HttpPort'?)");

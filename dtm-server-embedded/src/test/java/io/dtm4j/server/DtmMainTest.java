@@ -236,6 +236,24 @@ class DtmMainTest {
         assertThat(stderr()).doesNotContain("Type 'yes'", "not confirmed").contains("is already in use");
     }
 
+    // ---------------------------------------------------------------- token
+
+    @Test
+    void tokenPrintsANewSecretAndTheEntryThatAdmitsIt() {
+        assertThat(run("token", "alice", "Operator")).isZero();
+        List<String> lines = stdout().lines().toList();
+        assertThat(lines).hasSize(2);
+        String secret = lines.get(0).substring(lines.get(0).lastIndexOf(' ') + 1);
+        assertThat(lines.get(0)).startsWith("token (give it to alice; it is not stored anywhere): ");
+        assertThat(lines.get(1)).matches("Auth.Tokens entry: alice:operator:sha256:[0-9a-f]{64}")
+                .doesNotContain(secret);
+        ApiToken entry = ApiToken.parse(lines.get(1).substring("Auth.Tokens entry: ".length()));
+        assertThat(entry).isEqualTo(ApiToken.parse("alice:operator:" + secret));
+
+        assertThat(run("token", "bob", "admin")).isEqualTo(2);
+        assertThat(stderr()).contains("dtm: token 'bob': role must be viewer, operator or api, got 'admin'");
+    }
+
     // ---------------------------------------------------------------- backup
 
     @Test

@@ -68,7 +68,7 @@ class DtmServerBadInputTest {
                 Arguments.of("{\"gid\":\"g1\",\"trans_type\":\"saga\",\"branch_headers\":[\"x\"]}",
                         "branch_headers must be an object"),
                 Arguments.of("{\"gid\":\"g1\",\"trans_type\":\"saga\",\"steps\":[{\"action\":\"ftp://x\"}]}",
-                        "must start with http:// or https://"),
+                        "branch URL 'ftp://x' refused: only http and https URLs are called, not ftp"),
                 Arguments.of("{\"gid\":\"g1\",\"trans_type\":\"saga\",\"steps\":[{}],\"payloads\":[\"a\",\"b\"]}",
                         "2 payloads for 1 steps"),
                 Arguments.of("{\"gid\":\"g1\",\"trans_type\":\"saga\",\"custom_data\":\"{not json\"}", "custom_data"));
@@ -113,10 +113,15 @@ class DtmServerBadInputTest {
     @ParameterizedTest
     @ValueSource(strings = {"query", "query?gid=", "query?gid=a%20b", "query?gid=%22quoted%22",
             "all?gid=a%27b", "all?limit=abc", "all?limit=0", "all?limit=100000",
-            "all?status=done", "all?transType=seata", "all?createTimeStart=yesterday", "resetCronTime?timeout=-1",
-            "resetCronTime?limit=x"})
+            "all?status=done", "all?transType=seata", "all?createTimeStart=yesterday"})
     void badQueryParametersAre400(String pathAndQuery) {
         assertError(f.get(API + pathAndQuery), 400);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"resetCronTime?timeout=-1", "resetCronTime?limit=x"})
+    void badQueryParametersOfAPostAre400(String pathAndQuery) {
+        assertError(f.post(API + pathAndQuery, ""), 400);
     }
 
     @Test

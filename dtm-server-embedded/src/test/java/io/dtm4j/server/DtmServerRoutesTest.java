@@ -278,10 +278,11 @@ class DtmServerRoutesTest {
     void resetCronTime() {
         assertSuccess(f.post(API + "prepare", body("reset-1", "tcc")));
         assertSuccess(f.post(API + "prepare", body("reset-2", "tcc")));
-        Reply r = f.get(API + "resetCronTime");
+        Reply r = f.post(API + "resetCronTime", "");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("{\"has_remaining\":false,\"succeed_count\":0}");
-        Reply now = f.get(API + "resetCronTime?timeout=0&limit=1");
+        assertError(f.get(API + "resetCronTime"), 405, "GET /api/dtmsvr/resetCronTime is not allowed; use POST");
+        Reply now = f.post(API + "resetCronTime?timeout=0&limit=1", "");
         assertThat(now.json().path("succeed_count").asInt()).isEqualTo(1);
         assertThat(now.json().path("has_remaining").asBoolean()).isTrue();
     }
