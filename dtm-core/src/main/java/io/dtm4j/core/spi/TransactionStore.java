@@ -92,7 +92,11 @@ public interface TransactionStore extends AutoCloseable {
      */
     CronReset resetCronTime(Instant now, Duration after, int limit);
 
-    /** Returns one page of transactions matching the query, newest first. */
+    /**
+     * Returns one page of transactions matching the query, newest first. Every filter of the query applies,
+     * {@link ListQuery#gidPrefix()} included: a gid starts with it exactly (case-sensitive, every character
+     * literal).
+     */
     TransactionPage list(ListQuery query);
 
     /**

@@ -730,6 +730,61 @@ public abstract class TransactionStoreContract {
         assertThat(allPages(query().status(GlobalStatus.SUCCEED).limit(2), 2)).isEqualTo(expected);
     }
 
+    @Test
+    void listFiltersByGidPrefixCaseSensitively() {
+        for (String suffix : List.of("ab1", "AB2", "ab3", "b4", "abc5")) {
+            store.insert(saga(gid(suffix), GlobalStatus.SUBMITTED), List.of());
+        }
+        store.insert(saga("x" + gid("ab6"), GlobalStatus.SUBMITTED), List.of());
+
+        assertThat(gids(query().gidPrefix(gid("ab")))).containsExactly(gid("abc5"), gid("ab3"), gid("ab1"));
+        assertThat(gids(query().gidPrefix(gid("AB")))).containsExactly(gid("AB2"));
+        assertThat(gids(query().gidPrefix(gid("abc5")))).as("a whole gid").containsExactly(gid("abc5"));
+        assertThat(gids(query().gidPrefix(gid("abc5") + "0"))).isEmpty();
+        assertThat(gids(query().gidPrefix(testName))).hasSize(5);
+        assertThat(gids(query().gidPrefix("x" + testName))).containsExactly("x" + gid("ab6"));
+    }
+
+    @Test
+    void aGidPrefixMatchesEveryCharacterLiterally() {
+        // '_' is a one-character wildcard of SQL LIKE and '.' of a regex; ':', 'A' and '.' are the next characters
+        // after '9', '@' and '-', where a range [prefix, prefix with its last character incremented) ends.
+        for (String suffix : List.of("a_1", "ab1", "a.1", "ax1", "a-1", "a.b", "p9", "p9z", "p:", "p@", "p@A", "pA",
+                "p-", "p-x", "p.")) {
+            store.insert(saga(gid(suffix), GlobalStatus.SUBMITTED), List.of());
+        }
+
+        assertThat(gids(query().gidPrefix(gid("a_")))).containsExactly(gid("a_1"));
+        assertThat(gids(query().gidPrefix(gid("a.")))).containsExactly(gid("a.b"), gid("a.1"));
+        assertThat(gids(query().gidPrefix(gid("a-")))).containsExactly(gid("a-1"));
+        assertThat(gids(query().gidPrefix(gid("p9")))).containsExactly(gid("p9z"), gid("p9"));
+        assertThat(gids(query().gidPrefix(gid("p:")))).containsExactly(gid("p:"));
+        assertThat(gids(query().gidPrefix(gid("p@")))).containsExactly(gid("p@A"), gid("p@"));
+        assertThat(gids(query().gidPrefix(gid("p-")))).containsExactly(gid("p-x"), gid("p-"));
+    }
+
+    @Test
+    void aGidPrefixCombinesWithTheOtherFiltersAndPaging() {
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            // Every third gid is "jobX<i>", which "job_" would match if '_' were a wildcard.
+            String gid = gid((i % 3 == 0 ? "jobX" : "job_") + i);
+            GlobalStatus status = i % 2 == 0 ? GlobalStatus.SUCCEED : GlobalStatus.SUBMITTED;
+            store.insert(saga(gid).status(status).build(), List.of());
+            if (i % 3 != 0 && status == GlobalStatus.SUCCEED) {
+                expected.add(0, gid);
+            }
+        }
+
+        for (int limit = 1; limit <= 5; limit++) {
+            assertThat(allPages(query().gidPrefix(gid("job_")).status(GlobalStatus.SUCCEED).limit(limit), limit))
+                    .as("limit %d", limit).isEqualTo(expected);
+        }
+        assertThat(gids(query().gidPrefix(gid("job_")).type(TransType.TCC))).isEmpty();
+        assertThat(gids(query().gidPrefix(gid("jobX")).status(GlobalStatus.SUBMITTED))).containsExactly(gid("jobX9"),
+                gid("jobX3"));
+    }
+
     // ---------------------------------------------------------------- purgeFinished
 
     @Test
@@ -1118,6 +1173,7 @@ public abstract class TransactionStoreContract {
         private TransType type;
         private Instant from;
         private Instant to;
+        private String gidPrefix;
 
         Query position(String value) {
             this.position = value;
@@ -1149,9 +1205,14 @@ public abstract class TransactionStoreContract {
             return this;
         }
 
+        Query gidPrefix(String value) {
+            this.gidPrefix = value;
+            return this;
+        }
+
         ListQuery build() {
             return new ListQuery(position, limit, Optional.ofNullable(status), Optional.ofNullable(type),
-                    Optional.ofNullable(from), Optional.ofNullable(to));
+                    Optional.ofNullable(from), Optional.ofNullable(to), Optional.ofNullable(gidPrefix));
         }
     }
 }

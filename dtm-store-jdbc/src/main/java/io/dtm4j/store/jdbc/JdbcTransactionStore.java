@@ -101,11 +101,11 @@ public final class JdbcTransactionStore implements TransactionStore {
     private volatile boolean closed;
 
     JdbcTransactionStore(SqlErrors errors, BatchWriter writer, ReadConnections readers, Rows rows,
-                         WriteSql writes, Supplier<PoolStats> pools) {
+                         GidPrefixSql gidPrefix, WriteSql writes, Supplier<PoolStats> pools) {
         this.errors = errors;
         this.writer = writer;
         this.readers = readers;
-        this.reads = new ReadSql(rows);
+        this.reads = new ReadSql(rows, gidPrefix);
         this.writes = writes;
         this.pools = pools;
     }
@@ -178,6 +178,14 @@ public final class JdbcTransactionStore implements TransactionStore {
         return write("reset cron time", c -> writes.resetCronTime(c, now, after, limit));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A gid prefix is a range scan of the gid index on SQLite, MySQL and MariaDB, and on PostgreSQL when the gid
+     * column's collation orders like bytes (C, POSIX, C.UTF-8); under a language collation (en_US.UTF-8, ICU)
+     * PostgreSQL reads the table unless a DBA adds {@code CREATE INDEX CONCURRENTLY gid_prefix ON trans_global
+     * (gid varchar_pattern_ops)}.
+     */
     @Override
     public TransactionPage list(ListQuery query) {
         long before = query.position().isEmpty() ? Long.MAX_VALUE : position(query.position());

@@ -15,14 +15,16 @@ import java.util.Optional;
 
 /**
  * Every read of the store, as SQL on a pooled connection that only reads. Each method is one statement, so it
- * sees one committed snapshot. The SQL is the same for every dialect; {@link Rows} maps the values. Thread-safe
- * (immutable).
+ * sees one committed snapshot. The SQL is the same for every dialect but for the gid-prefix condition
+ * ({@link GidPrefixSql}); {@link Rows} maps the values. Thread-safe (immutable).
  */
 final class ReadSql {
     private final Rows rows;
+    private final GidPrefixSql gidPrefix;
 
-    ReadSql(Rows rows) {
+    ReadSql(Rows rows, GidPrefixSql gidPrefix) {
         this.rows = rows;
+        this.gidPrefix = gidPrefix;
     }
 
     Optional<GlobalTransaction> findGlobal(Connection c, String gid) throws SQLException {
@@ -69,6 +71,10 @@ final class ReadSql {
         q.createdTo().ifPresent(t -> {
             sql.append(" AND create_time <= ?");
             args.add(rows.boundParam(t));
+        });
+        q.gidPrefix().ifPresent(p -> {
+            sql.append(gidPrefix.condition());
+            args.addAll(gidPrefix.args(p));
         });
         sql.append(" ORDER BY id DESC LIMIT ?");
         args.add(q.limit() + 1);

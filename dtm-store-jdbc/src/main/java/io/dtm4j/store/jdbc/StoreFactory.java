@@ -52,7 +52,7 @@ final class StoreFactory {
             public void close() {
                 readers.close();
             }
-        }, rows, new SqliteWriteSql(rows), () -> HikariStats.of(readers));
+        }, rows, GidPrefixSql.RANGE, new SqliteWriteSql(rows), () -> HikariStats.of(readers));
     }
 
     /**
@@ -65,8 +65,10 @@ final class StoreFactory {
                 name, s.connectTimeout());
         ServerConnections connections = new ServerConnections(s);
         ChronoUnit precision;
+        GidPrefixSql gidPrefix;
         try (Connection c = connections.openForSchema()) {
             precision = ServerSchema.ensure(c, s.dialect(), name);
+            gidPrefix = GidPrefixSql.choose(c, s.dialect());
         } catch (SQLException e) {
             RuntimeException translated = errors.translate("open", e);
             throw translated instanceof StoreUnavailableException u ? u
@@ -87,7 +89,12 @@ final class StoreFactory {
                 WriteConnections.pooled(writeSource), errors, s.maxBatch());
         LOG.info("{}: opened as user {} with {} writers and up to {} connections; times kept to {}", name, s.user(),
                 s.writers(), s.maxOpenConns(), precision == ChronoUnit.MILLIS ? "milliseconds" : "seconds");
-        return new JdbcTransactionStore(errors, writer, readSource, rows, writes,
+        if (gidPrefix == GidPrefixSql.LIKE) {
+            LOG.info("{}: the gid column's collation does not sort like bytes, so a search by gid prefix reads the"
+                    + " whole table; CREATE INDEX CONCURRENTLY gid_prefix ON trans_global (gid varchar_pattern_ops)"
+                    + " lets it use an index", name);
+        }
+        return new JdbcTransactionStore(errors, writer, readSource, rows, gidPrefix, writes,
                 () -> writeSource.stats().plus(readSource.stats()));
     }
 

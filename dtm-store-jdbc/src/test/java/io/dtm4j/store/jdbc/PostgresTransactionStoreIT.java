@@ -1,11 +1,20 @@
 package io.dtm4j.store.jdbc;
 
+import io.dtm4j.core.GlobalStatus;
+import io.dtm4j.core.GlobalTransaction;
+import io.dtm4j.core.ListQuery;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The store contract and the server-store checks on PostgreSQL ({@code scripts/services-up.sh}), a fresh schema
@@ -43,6 +52,41 @@ class PostgresTransactionStoreIT extends ServerStoreContract {
         assertThat(strings(c, "SELECT data_type FROM information_schema.columns WHERE table_schema ="
                 + " current_schema() AND table_name = 'trans_branch_op' AND column_name = 'bin_data'"))
                 .containsExactly("bytea");
+    }
+
+    @Test
+    void aGidPrefixIsExactWhateverTheGidCollationAndARangeWhereItSortsLikeBytes() throws SQLException {
+        try (Connection c = DBS.admin()) {
+            assumeTrue(!strings(c, "SELECT 1 FROM pg_collation WHERE collname = 'en-x-icu'").isEmpty(),
+                    "this PostgreSQL has no ICU collations");
+        }
+        Map<String, GidPrefixSql> expected = new LinkedHashMap<>();
+        expected.put("en-x-icu", GidPrefixSql.LIKE);
+        expected.put("C", GidPrefixSql.RANGE);
+        for (Map.Entry<String, GidPrefixSql> e : expected.entrySet()) {
+            store.close();
+            try (Connection c = DBS.admin(); Statement st = c.createStatement()) {
+                st.execute("TRUNCATE trans_global");
+                st.execute("ALTER TABLE trans_global ALTER COLUMN gid TYPE varchar(128) COLLATE \"" + e.getKey()
+                        + "\"");
+                assertThat(GidPrefixSql.choose(c, SqlDialect.POSTGRES)).as(e.getKey()).isEqualTo(e.getValue());
+            }
+            store = DBS.builder().build();
+            for (String suffix : List.of("p9", "p9z", "p:", "p@", "pA", "pa", "P9", "p-", "p.", "p_", "pX")) {
+                store.insert(saga(gid(suffix), GlobalStatus.SUBMITTED), List.of());
+            }
+
+            assertThat(prefixed(gid("p9"))).as(e.getKey()).containsExactly(gid("p9z"), gid("p9"));
+            assertThat(prefixed(gid("p@"))).as(e.getKey()).containsExactly(gid("p@"));
+            assertThat(prefixed(gid("p-"))).as(e.getKey()).containsExactly(gid("p-"));
+            assertThat(prefixed(gid("p_"))).as(e.getKey()).containsExactly(gid("p_"));
+            assertThat(prefixed(gid("pa"))).as(e.getKey()).containsExactly(gid("pa"));
+        }
+    }
+
+    private List<String> prefixed(String prefix) {
+        return store.list(ListQuery.firstPage().withGidPrefix(prefix)).transactions().stream()
+                .map(GlobalTransaction::gid).toList();
     }
 
     @Override

@@ -57,8 +57,8 @@ import java.util.Set;
  *
  * <p>{@link #list} pages newest first by insertion; the position is the insertion sequence number of the last
  * transaction returned; filters are applied while walking the index, so a selective filter may read many
- * transactions for one page. A page that ends at the end of the index has an empty position; otherwise the
- * next page may come back empty.
+ * transactions for one page (a gid prefix is checked on the index entries, before any transaction is read). A
+ * page that ends at the end of the index has an empty position; otherwise the next page may come back empty.
  *
  * <p>Durability is Redis's: with {@code appendfsync always} a returned write survives a crash of Redis, with
  * {@code everysec} up to a second may be lost. Errors: an unreachable, silent (after the command timeout,
@@ -210,24 +210,36 @@ public final class RedisTransactionStore implements TransactionStore {
             if (entries.isEmpty()) {
                 return new TransactionPage(page, "");
             }
-            String[] globals = entries.stream().map(e -> keys.global(e.getValue())).toArray(String[]::new);
-            List<KeyValue<String, String>> values = redis.call("list transactions", c -> c.mget(globals));
-            for (int i = 0; i < entries.size(); i++) {
-                before = (long) entries.get(i).getScore();
+            // The members are the gids, so a gid prefix is checked before any transaction is read.
+            List<ScoredValue<String>> candidates = entries.stream().filter(e -> q.matchesGid(e.getValue())).toList();
+            List<KeyValue<String, String>> values = read(candidates);
+            for (int i = 0; i < candidates.size(); i++) {
                 KeyValue<String, String> kv = values.get(i);
                 if (!kv.hasValue()) {
                     continue;
                 }
                 GlobalTransaction g = RedisJson.decodeGlobal(kv.getValue(), kv.getKey());
                 if (q.matches(g) && page.add(g) && page.size() == q.limit()) {
-                    boolean more = i < entries.size() - 1 || entries.size() == batch;
-                    return new TransactionPage(page, more ? Long.toString(before) : "");
+                    long last = (long) candidates.get(i).getScore();
+                    boolean more = last != (long) entries.get(entries.size() - 1).getScore()
+                            || entries.size() == batch;
+                    return new TransactionPage(page, more ? Long.toString(last) : "");
                 }
             }
             if (entries.size() < batch) {
                 return new TransactionPage(page, "");
             }
+            before = (long) entries.get(entries.size() - 1).getScore();
         }
+    }
+
+    /** The global JSON of each entry, in order, in one MGET; a missing one (expired by TTL) has no value. */
+    private List<KeyValue<String, String>> read(List<ScoredValue<String>> entries) {
+        if (entries.isEmpty()) {
+            return List.of();
+        }
+        String[] globals = entries.stream().map(e -> keys.global(e.getValue())).toArray(String[]::new);
+        return redis.call("list transactions", c -> c.mget(globals));
     }
 
     @Override
