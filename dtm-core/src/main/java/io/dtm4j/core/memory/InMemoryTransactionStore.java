@@ -11,12 +11,14 @@ import io.dtm4j.core.ListQuery;
 import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.CronReset;
+import io.dtm4j.core.spi.StatusCounts;
 import io.dtm4j.core.spi.TransactionStore;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -228,6 +230,16 @@ public final class InMemoryTransactionStore implements TransactionStore {
         } catch (NumberFormatException e) {
             throw new InvalidRequestException("position must be a number from a previous page, got '" + position + "'");
         }
+    }
+
+    /** Counts every transaction, under the lock: one consistent snapshot. */
+    @Override
+    public synchronized Optional<StatusCounts> countByStatus() {
+        Map<GlobalStatus, Long> counts = new EnumMap<>(GlobalStatus.class);
+        for (Entry e : byGid.values()) {
+            counts.merge(e.global.status(), 1L, Long::sum);
+        }
+        return Optional.of(new StatusCounts(counts));
     }
 
     @Override

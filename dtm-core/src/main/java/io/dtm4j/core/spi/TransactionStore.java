@@ -138,6 +138,17 @@ public interface TransactionStore extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Returns how many transactions the store holds in each status, for the admin UI; empty (the default) when
+     * the store cannot count them cheaply and exactly. A store that counts reads every row of its transactions
+     * table or an index of it (SQL: one {@code GROUP BY status} over {@code trans_global}), so the cost grows with
+     * the number of transactions kept: call it at most every few seconds, never per request or per transaction.
+     * The counts are one consistent snapshot where the store can give one.
+     */
+    default Optional<StatusCounts> countByStatus() {
+        return Optional.empty();
+    }
+
     /** Releases connections and threads. Idempotent. */
     @Override
     void close();

@@ -7,6 +7,7 @@ import io.dtm4j.core.ListQuery;
 import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.CronReset;
+import io.dtm4j.core.spi.StatusCounts;
 import io.dtm4j.core.spi.TransactionStore;
 
 import java.time.Duration;
@@ -16,9 +17,9 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Wraps a store and counts its durable writes (every mutating call that wrote) and its reads (lookups, lists and
- * pings), as the engine asks for them through the SPI. The store-side write-count tests subtract the reads from
- * what the database counted. Thread-safe.
+ * Wraps a store and counts its durable writes (every mutating call that wrote) and its reads (lookups, lists,
+ * counts and pings), as the engine asks for them through the SPI. The store-side write-count tests subtract the
+ * reads from what the database counted. Thread-safe.
  */
 public final class CountingTransactionStore implements TransactionStore {
     private final TransactionStore delegate;
@@ -34,7 +35,7 @@ public final class CountingTransactionStore implements TransactionStore {
         return writes.get();
     }
 
-    /** Calls of {@code findGlobal}, {@code findBranches}, {@code list} and {@code ping} so far. */
+    /** Calls of {@code findGlobal}, {@code findBranches}, {@code list}, {@code countByStatus} and {@code ping}. */
     public int reads() {
         return reads.get();
     }
@@ -102,6 +103,12 @@ public final class CountingTransactionStore implements TransactionStore {
     public TransactionPage list(ListQuery query) {
         reads.incrementAndGet();
         return delegate.list(query);
+    }
+
+    @Override
+    public Optional<StatusCounts> countByStatus() {
+        reads.incrementAndGet();
+        return delegate.countByStatus();
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.CronReset;
+import io.dtm4j.core.spi.StatusCounts;
 import io.dtm4j.core.spi.TransactionStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,6 +43,8 @@ import java.util.function.IntFunction;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The contract of {@link TransactionStore}: every store extends this class and implements {@link #newStore()}.
@@ -84,6 +87,14 @@ public abstract class TransactionStoreContract {
 
     /** Returns a new, empty store; the suite closes it after the test. */
     protected abstract TransactionStore newStore();
+
+    /**
+     * Whether the store counts transactions by status ({@link TransactionStore#countByStatus()} is present);
+     * default true. A store that answers empty overrides this with false.
+     */
+    protected boolean countsByStatus() {
+        return true;
+    }
 
     @BeforeEach
     void openStore(TestInfo info) {
@@ -785,6 +796,42 @@ public abstract class TransactionStoreContract {
                 gid("jobX3"));
     }
 
+    // ---------------------------------------------------------------- countByStatus
+
+    @Test
+    void countByStatusIsExactAfterInsertsUpdatesAndPurges() {
+        assumeTrue(countsByStatus(), "this store does not count by status");
+        assertThat(store.countByStatus()).contains(StatusCounts.NONE);
+
+        store.insert(tcc(gid("prepared"), GlobalStatus.PREPARED), List.of());
+        store.insert(saga(gid("submitted-1"), GlobalStatus.SUBMITTED), List.of());
+        store.insert(saga(gid("submitted-2"), GlobalStatus.SUBMITTED), List.of());
+        store.insert(finished(gid("succeed"), GlobalStatus.SUCCEED, T0), List.of());
+        store.insert(finished(gid("failed"), GlobalStatus.FAILED, T0), List.of());
+        assertThat(store.countByStatus()).contains(counts(1, 2, 0, 1, 1));
+
+        Instant now = T0.plusSeconds(1);
+        store.update(TransactionUpdate.of(gid("submitted-1"), GlobalStatus.SUBMITTED, now)
+                .status(GlobalStatus.ABORTING).build());
+        store.update(TransactionUpdate.of(gid("prepared"), GlobalStatus.PREPARED, now)
+                .status(GlobalStatus.SUBMITTED).build());
+        store.update(TransactionUpdate.of(gid("submitted-2"), GlobalStatus.SUBMITTED, now)
+                .status(GlobalStatus.SUCCEED).build());
+        assertThat(store.countByStatus()).contains(counts(0, 1, 1, 2, 1));
+
+        assertThat(store.purgeFinished(T0.plusMillis(1), 10)).isEqualTo(2);
+        assertThat(store.countByStatus()).contains(counts(0, 1, 1, 1, 0));
+        assertThat(store.countByStatus().orElseThrow().total()).isEqualTo(3);
+    }
+
+    @Test
+    void countByStatusIsEmptyOnAStoreThatCannotCount() {
+        assumeFalse(countsByStatus(), "this store counts by status");
+        store.insert(saga(gid(), GlobalStatus.SUBMITTED), List.of());
+
+        assertThat(store.countByStatus()).isEmpty();
+    }
+
     // ---------------------------------------------------------------- purgeFinished
 
     @Test
@@ -1067,6 +1114,11 @@ public abstract class TransactionStoreContract {
 
     private void insertWithBranches(GlobalTransaction g) {
         assertThat(store.insert(g, sagaRows(g.gid(), 1))).isTrue();
+    }
+
+    private static StatusCounts counts(long prepared, long submitted, long aborting, long succeed, long failed) {
+        return new StatusCounts(Map.of(GlobalStatus.PREPARED, prepared, GlobalStatus.SUBMITTED, submitted,
+                GlobalStatus.ABORTING, aborting, GlobalStatus.SUCCEED, succeed, GlobalStatus.FAILED, failed));
     }
 
     private List<String> gids(Query q) {

@@ -10,6 +10,7 @@ import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.CronReset;
 import io.dtm4j.core.spi.PoolStats;
+import io.dtm4j.core.spi.StatusCounts;
 import io.dtm4j.core.spi.TransactionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -190,6 +191,15 @@ public final class JdbcTransactionStore implements TransactionStore {
     public TransactionPage list(ListQuery query) {
         long before = query.position().isEmpty() ? Long.MAX_VALUE : position(query.position());
         return read("list transactions", c -> reads.list(c, query, before));
+    }
+
+    /**
+     * Counts every transaction by status in one {@code SELECT status, COUNT(*) ... GROUP BY status}: one consistent
+     * snapshot, but a scan of {@code trans_global}, so call it at most every few seconds.
+     */
+    @Override
+    public Optional<StatusCounts> countByStatus() {
+        return Optional.of(read("count transactions by status", reads::countByStatus));
     }
 
     @Override

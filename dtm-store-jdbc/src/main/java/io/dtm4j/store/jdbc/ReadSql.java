@@ -1,16 +1,20 @@
 package io.dtm4j.store.jdbc;
 
 import io.dtm4j.core.Branch;
+import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.ListQuery;
 import io.dtm4j.core.TransactionPage;
+import io.dtm4j.core.spi.StatusCounts;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -94,5 +98,17 @@ final class ReadSql {
         }
         List<GlobalTransaction> page = found.subList(0, q.limit());
         return new TransactionPage(page, Long.toString(page.get(page.size() - 1).id()));
+    }
+
+    /** Every row of {@code trans_global} counted by status: a scan of the table (or of an index holding status). */
+    StatusCounts countByStatus(Connection c) throws SQLException {
+        Map<GlobalStatus, Long> counts = new EnumMap<>(GlobalStatus.class);
+        try (PreparedStatement ps = c.prepareStatement("SELECT status, COUNT(*) FROM trans_global GROUP BY status");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                counts.merge(GlobalStatus.fromWireName(rs.getString(1)), rs.getLong(2), Long::sum);
+            }
+        }
+        return new StatusCounts(counts);
     }
 }

@@ -60,6 +60,9 @@ import java.util.Set;
  * transactions for one page (a gid prefix is checked on the index entries, before any transaction is read). A
  * page that ends at the end of the index has an empty position; otherwise the next page may come back empty.
  *
+ * <p>{@link #countByStatus} is empty: a status lives only in each transaction's own key, so a count reads them
+ * all, and the sorted sets' sizes drift from the truth as keys expire ({@code docs/decisions/005-admin-queries.md}).
+ *
  * <p>Durability is Redis's: with {@code appendfsync always} a returned write survives a crash of Redis, with
  * {@code everysec} up to a second may be lost. Errors: an unreachable, silent (after the command timeout,
  * default 3 s) or failing Redis throws {@link io.dtm4j.core.StoreUnavailableException} naming the address and
