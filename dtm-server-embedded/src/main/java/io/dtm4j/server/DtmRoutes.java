@@ -11,11 +11,13 @@ import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.InvalidRequestException;
 import io.dtm4j.core.ListQuery;
+import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.TransOutcome;
 import io.dtm4j.core.TransRequest;
 import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionView;
+import io.dtm4j.core.spi.StatusCounts;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -77,15 +79,23 @@ final class DtmRoutes {
 
     /**
      * The admin UI's server panel: version, store, whether it answers, uptime and the transactions by status
-     * (absent when the store cannot count them cheaply).
+     * ({@code counts}: every status by wire name; absent when the store cannot count them cheaply or is down). The
+     * count scans the SQL stores' table, so the UI asks at most every few seconds.
      */
     ApiReply adminInfo() {
         ObjectNode n = JSON.createObjectNode();
         n.put("version", version);
         n.put("store", coordinator.store().describe());
-        n.put("store_up", readiness.storeUp());
+        boolean storeUp = readiness.storeUp();
+        n.put("store_up", storeUp);
         n.put("started_at", started.toString());
         n.put("uptime_seconds", Duration.between(started, Instant.now()).toSeconds());
+        if (storeUp) {
+            counts().ifPresent(c -> {
+                ObjectNode counts = n.putObject("counts");
+                c.byStatus().forEach((status, count) -> counts.put(status.wireName(), count));
+            });
+        }
         try {
             return ApiReply.ok(JSON.writeValueAsBytes(n));
         } catch (JsonProcessingException e) {
@@ -93,6 +103,14 @@ final class DtmRoutes {
         }
     }
 
+    /** The store's counts; empty when it cannot count, or went down since the ping (store_up tells). */
+    private Optional<StatusCounts> counts() {
+        try {
+            return coordinator.store().countByStatus();
+        } catch (StoreUnavailableException e) {
+            return Optional.empty();
+        }
+    }
 
     /** Replaces the branch URL policy (the server adds its admin listener once it is bound). */
     void urlPolicy(BranchUrlPolicy value) {
@@ -188,7 +206,10 @@ final class DtmRoutes {
         return ApiReply.ok(DtmJson.renderQuery(coordinator.query(q.gid())));
     }
 
-    /** One transaction when {@code gid} is given, else a filtered page ({@code createTime*} in epoch ms). */
+    /**
+     * One transaction when {@code gid} is given (DTM's), else a filtered page ({@code createTime*} in epoch ms;
+     * dtm4j's {@code gidPrefix}: gids starting with it, case-sensitive).
+     */
     ApiReply all(QueryParams q) {
         String position = q.get("position").orElse("");
         if (q.get("gid").isPresent()) {
@@ -201,7 +222,8 @@ final class DtmRoutes {
                 q.get("status").map(GlobalStatus::fromWireName),
                 q.get("transType").map(TransType::fromWireName),
                 epochMillis(q, "createTimeStart"),
-                epochMillis(q, "createTimeEnd"));
+                epochMillis(q, "createTimeEnd"),
+                q.get("gidPrefix"));
         return ApiReply.ok(DtmJson.renderPage(coordinator.list(query)));
     }
 

@@ -21,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -39,8 +40,10 @@ final class RouteFixture implements AutoCloseable {
     final MutableClock clock = MutableClock.startingAtEpochOf2026();
     final ScriptedBranchInvoker busi = new ScriptedBranchInvoker();
     final InMemoryTransactionStore memory = new InMemoryTransactionStore();
-    /** When set, every store call (but close) throws what it supplies. */
+    /** When set, every store call but close and describe (which do no I/O) throws what it supplies. */
     volatile Supplier<RuntimeException> storeFault;
+    /** When set, {@code countByStatus} answers empty, as a store that cannot count does. */
+    volatile boolean storeCannotCount;
     final Coordinator coordinator;
     final DtmServer server;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -84,8 +87,11 @@ final class RouteFixture implements AutoCloseable {
         return (TransactionStore) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[]{TransactionStore.class}, (proxy, method, args) -> {
                     Supplier<RuntimeException> fault = storeFault;
-                    if (fault != null && !method.getName().equals("close")) {
+                    if (fault != null && !method.getName().equals("close") && !method.getName().equals("describe")) {
                         throw fault.get();
+                    }
+                    if (storeCannotCount && method.getName().equals("countByStatus")) {
+                        return Optional.empty();
                     }
                     try {
                         return method.invoke(memory, args);
