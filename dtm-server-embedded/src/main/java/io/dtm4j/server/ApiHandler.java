@@ -193,6 +193,9 @@ final class ApiHandler {
         try {
             QueryParams query = QueryParams.parse(ex.getRequestURI().getRawQuery());
             body = "POST".equals(route.method()) ? readBody(ex) : body;
+            // The request is read: closing its stream ends the JDK's read timeout, which would otherwise also
+            // cut a wait_result request whose branches run longer.
+            ex.getRequestBody().close();
             return new Ran(route.action().run(body, query), body);
         } catch (BodyTooLarge e) {
             ex.getResponseHeaders().set("Connection", "close");

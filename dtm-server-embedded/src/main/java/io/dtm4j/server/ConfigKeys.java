@@ -63,6 +63,7 @@ final class ConfigKeys {
         int logMaxFileSizeMb = L.maxFileSizeMb();
         int logMaxHistory = L.maxHistory();
         int maxBodyBytes = DtmServer.DEFAULT_MAX_BODY_BYTES;
+        Duration readTimeout = DtmServer.DEFAULT_READ_TIMEOUT;
         private static final StoreConfig S = StoreConfig.defaults();
         String driver = S.driver();
         Path dataDir = S.dataDir();
@@ -100,7 +101,7 @@ final class ConfigKeys {
             SecuritySettings security = new SecuritySettings(adminBasePath, adminHost, adminPort, allowRemote, tokens,
                     branchAllow, branchDeny);
             return new ServerConfig(port, host, store, retryInterval, timeoutToFail, requestTimeout, logLevel,
-                    maxBodyBytes, log, security);
+                    maxBodyBytes, readTimeout, log, security);
         }
     }
 
@@ -118,6 +119,7 @@ final class ConfigKeys {
             key("HttpPort", "HTTP_PORT", "port", whole(0, 65535, (d, v) -> d.port = v)),
             key("HTTPServer.Port", "", "port", whole(0, 65535, (d, v) -> d.port = v)),
             key("HTTPServer.Address", "", "host", text((d, v) -> d.host = v)),
+            key("HTTPServer.ReadTimeout", "HTTP_SERVER_READ_TIMEOUT", "readTimeout", ConfigKeys::readTimeout),
             key("HTTPServer.MaxBodyBytes", "HTTP_SERVER_MAX_BODY_BYTES", "maxBodyBytes",
                     whole(1024, 256L << 20, (d, v) -> d.maxBodyBytes = v)),
             key("RetryInterval", "RETRY_INTERVAL", "retryInterval", seconds(1, 86_400, (d, v) -> d.retryInterval = v)),
@@ -297,6 +299,12 @@ final class ConfigKeys {
             default -> throw new ConfigException(where + "must be 0 or 1 (or true/false), got '"
                     + ConfigLoader.abbreviate(s) + "'");
         };
+    }
+
+    /** The seed manual writes {@code '30s'}; a bare number is seconds too. */
+    private static void readTimeout(Draft d, String where, String s) throws ConfigException {
+        String v = s.endsWith("s") ? s.substring(0, s.length() - 1) : s;
+        d.readTimeout = Duration.ofSeconds(number(where, v, 1, 3_600));
     }
 
     private static void adminBasePath(Draft d, String where, String s) throws ConfigException {

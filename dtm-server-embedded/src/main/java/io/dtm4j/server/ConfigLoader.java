@@ -51,7 +51,7 @@ final class ConfigLoader {
             "HttpMicroService.RegistryType", "HttpMicroService.RegistryAddress", "HttpMicroService.RegistryOptions",
             "HttpMicroService.Target", "HttpMicroService.EndPoint", "UpdateBranchSync",
             "UpdateBranchAsyncGoroutineNum", "TimeZoneOffset", "ConfigUpdateInterval", "AlertRetryLimit", "AlertWebHook",
-            "GrpcServiceConfig", "HTTPServer.ReadTimeout", "HTTPServer.WriteTimeout");
+            "GrpcServiceConfig", "HTTPServer.WriteTimeout");
 
     /** Keys whose value is a comma list, which the file may also give as a YAML list. */
     private static final Set<String> LIST_KEYS = Set.of("Log.Outputs", "Auth.Tokens", "BranchUrl.Allow",

@@ -67,7 +67,7 @@ final class DtmNode implements AutoCloseable {
                     .timeoutToFail(cfg.timeoutToFail()).requestTimeout(cfg.requestTimeout()).events(metrics).build();
             DtmServer.Builder serverBuilder = DtmServer.builder().coordinator(coordinator).host(cfg.host()).port(cfg.httpPort())
                     .timeoutToFail(cfg.timeoutToFail()).maxBodyBytes(cfg.maxBodyBytes()).metrics(metrics)
-                    .adminBasePath(security.adminBasePath()).allowRemoteAdmin(security.allowRemote())
+                    .readTimeout(cfg.readTimeout()).adminBasePath(security.adminBasePath()).allowRemoteAdmin(security.allowRemote())
                     .tokens(security.tokens()).urlPolicy(urlPolicy);
             if (security.adminHost() != null) {
                 serverBuilder.adminListener(security.adminHost(), security.adminPort());

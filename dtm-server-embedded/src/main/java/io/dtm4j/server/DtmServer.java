@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DtmServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DtmServer.class);
     private static final String NODELAY = "sun.net.httpserver.nodelay";
+    private static final String MAX_REQ_TIME = "sun.net.httpserver.maxReqTime";
 
     static {
         // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs: 40 ms a call.
@@ -61,6 +62,11 @@ public final class DtmServer implements AutoCloseable {
      * Kubernetes' default probe timeout of 1 s.
      */
     public static final Duration DEFAULT_READINESS_TIMEOUT = Duration.ofMillis(800);
+    /**
+     * Default time a client gets to send a request's headers and body: 30 s; a slower one is disconnected, so idle
+     * or trickling connections cannot hold the server's threads (slowloris).
+     */
+    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
     /** Default time running requests get to finish on {@link #close()}. */
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
@@ -71,6 +77,7 @@ public final class DtmServer implements AutoCloseable {
     private final int configuredPort;
     private final int workerThreads;
     private final Duration shutdownGrace;
+    private final Duration readTimeout;
     private final String version;
     private final ApiHandler handler;
     private final ReadinessCheck readiness;
@@ -89,6 +96,7 @@ public final class DtmServer implements AutoCloseable {
         this.configuredPort = b.port;
         this.workerThreads = b.workerThreads;
         this.shutdownGrace = b.shutdownGrace;
+        this.readTimeout = b.readTimeout;
         this.version = b.version;
         this.adminHost = b.adminHost;
         this.adminPort = b.adminPort;
@@ -120,6 +128,10 @@ public final class DtmServer implements AutoCloseable {
     public synchronized DtmServer start() {
         if (http != null || closed) {
             throw new IllegalStateException("DtmServer.start(): already " + (closed ? "closed" : "started"));
+        }
+        // The JDK reads it once, when the first server of the JVM starts; -Dsun.net.httpserver.maxReqTime wins.
+        if (System.getProperty(MAX_REQ_TIME) == null) {
+            System.setProperty(MAX_REQ_TIME, Long.toString(Math.max(1, readTimeout.toSeconds())));
         }
         HttpServer server = bind(host, configuredPort);
         HttpServer admin = null;
@@ -255,6 +267,7 @@ public final class DtmServer implements AutoCloseable {
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private int workerThreads = DEFAULT_WORKER_THREADS;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        private Duration readTimeout = DEFAULT_READ_TIMEOUT;
         private Duration timeoutToFail = Coordinator.DEFAULT_TIMEOUT_TO_FAIL;
         private Duration readinessTimeout = DEFAULT_READINESS_TIMEOUT;
         private String version = buildVersion();
@@ -298,6 +311,19 @@ public final class DtmServer implements AutoCloseable {
                 throw new IllegalArgumentException("admin port must be 0 to 65535, got " + port);
             }
             this.adminPort = port;
+            return this;
+        }
+
+        /**
+         * Time a client gets to send a request (headers and body); default 30 s. JVM-wide: the JDK takes it from
+         * the first server started in the process.
+         */
+        public Builder readTimeout(Duration value) {
+            Objects.requireNonNull(value, "readTimeout");
+            if (value.toSeconds() < 1) {
+                throw new IllegalArgumentException("readTimeout must be at least 1 s, got " + value);
+            }
+            this.readTimeout = value;
             return this;
         }
 

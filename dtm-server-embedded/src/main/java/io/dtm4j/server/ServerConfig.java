@@ -16,11 +16,12 @@ import java.util.Locale;
  * @param requestTimeout {@code RequestTimeout}: timeout of each branch call
  * @param logLevel       {@code LogLevel} / {@code Log.Level}: debug, info, warn or error
  * @param maxBodyBytes   {@code HTTPServer.MaxBodyBytes} (dtm4j's): larger request bodies get 413
+ * @param readTimeout    {@code HTTPServer.ReadTimeout}: time a client gets to send its request
  * @param log            the other {@code Log.*} settings: outputs, format, rotation
  * @param security       who may call what: {@code Admin.*}, {@code Auth.Tokens}, {@code BranchUrl.*}
  */
 record ServerConfig(int httpPort, String host, StoreConfig store, Duration retryInterval, Duration timeoutToFail,
-                    Duration requestTimeout, String logLevel, int maxBodyBytes,
+                    Duration requestTimeout, String logLevel, int maxBodyBytes, Duration readTimeout,
                     LogSetup.Settings log, SecuritySettings security) {
 
     static final int DEFAULT_HTTP_PORT = 36789;
@@ -37,7 +38,7 @@ record ServerConfig(int httpPort, String host, StoreConfig store, Duration retry
     static ServerConfig defaults() {
         return new ServerConfig(DEFAULT_HTTP_PORT, DEFAULT_HOST, StoreConfig.defaults(), DEFAULT_RETRY_INTERVAL,
                 DEFAULT_TIMEOUT_TO_FAIL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_LOG_LEVEL, DtmServer.DEFAULT_MAX_BODY_BYTES,
-                LogSetup.Settings.defaults(), SecuritySettings.defaults());
+                DtmServer.DEFAULT_READ_TIMEOUT, LogSetup.Settings.defaults(), SecuritySettings.defaults());
     }
 
     /** {@code Store.Driver}. */
@@ -52,12 +53,12 @@ record ServerConfig(int httpPort, String host, StoreConfig store, Duration retry
 
     ServerConfig withHttpPort(int value) {
         return new ServerConfig(value, host, store, retryInterval, timeoutToFail, requestTimeout, logLevel,
-                maxBodyBytes, log, security);
+                maxBodyBytes, readTimeout, log, security);
     }
 
     ServerConfig withLogLevel(String value) {
         return new ServerConfig(httpPort, host, store, retryInterval, timeoutToFail, requestTimeout,
-                value.toLowerCase(Locale.ROOT), maxBodyBytes, log, security);
+                value.toLowerCase(Locale.ROOT), maxBodyBytes, readTimeout, log, security);
     }
 
     /** One line for the start-up log; holds no secrets. */
@@ -70,6 +71,7 @@ record ServerConfig(int httpPort, String host, StoreConfig store, Duration retry
     @Override
     public String toString() {
         return "ServerConfig[" + summary() + " HTTPServer.Address=" + host + " LogLevel=" + logLevel
-                + " " + log.summary() + " HTTPServer.MaxBodyBytes=" + maxBodyBytes + " " + security.summary() + "]";
+                + " " + log.summary() + " HTTPServer.MaxBodyBytes=" + maxBodyBytes + " HTTPServer.ReadTimeout=" + readTimeout.toSeconds() + "s "
+                + security.summary() + "]";
     }
 }
