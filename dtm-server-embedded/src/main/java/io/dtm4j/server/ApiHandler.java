@@ -129,11 +129,20 @@ final class ApiHandler {
         String api = route == null ? ServerMetrics.UNKNOWN_API : route.api();
         int status = 0;
         try {
-            ApiReply reply = stopping ? ApiReply.error(503, "the server is shutting down; retry on another node")
-                    : serve(ex, listener, method, path, route);
+            ApiReply reply;
+            try {
+                reply = stopping ? ApiReply.error(503, "the server is shutting down; retry on another node")
+                        : serve(ex, listener, method, path, route);
+            } catch (RuntimeException e) { // a bug outside the routes: still an answer, never a dropped connection
+                LOG.error("{} {}: unexpected error, answered 500", method, path, e);
+                reply = ApiReply.error(500, "internal error");
+            }
             status = reply.status();
             // Counted before the reply leaves, so that a client reading /api/metrics next sees this request.
             metrics.requestServed(api, status, System.nanoTime() - started);
+            // A body left unread (a request refused before reading it) would make the JDK close the connection
+            // that the client then reuses and finds dead.
+            drain(ex);
             send(ex, reply, "HEAD".equals(method));
         } catch (IOException e) {
             if (status == 0) {
@@ -177,11 +186,36 @@ final class ApiHandler {
             ex.getResponseHeaders().set("Allow", route.method());
             return ApiReply.error(405, method + " " + path + " is not allowed; use " + route.method());
         }
+        if (route.access() == Access.OPERATE && crossSite(ex)) {
+            String origin = ex.getRequestHeaders().getFirst("Origin");
+            return ApiReply.error(403, "a cross-site request may not change a transaction ("
+                    + (origin == null ? "Sec-Fetch-Site: cross-site" : "Origin " + abbreviate(origin))
+                    + "); use the admin UI on this server");
+        }
         Ran ran = run(ex, route);
         if (route.access() == Access.OPERATE) {
             Audit.operatorAction(d.who(), remote, route.api(), ran.body(), ran.reply().status());
         }
         return ran.reply();
+    }
+
+    /**
+     * True when a browser sent this request from another site: its {@code Origin} is not this server's
+     * {@code Host}, or it says {@code Sec-Fetch-Site: cross-site}. Service clients send neither header. Without it,
+     * a page the operator opens could post to a loopback-only admin route (CSRF).
+     */
+    private static boolean crossSite(HttpExchange ex) {
+        Headers h = ex.getRequestHeaders();
+        if ("cross-site".equalsIgnoreCase(h.getFirst("Sec-Fetch-Site"))) {
+            return true;
+        }
+        String origin = h.getFirst("Origin");
+        if (origin == null) {
+            return false;
+        }
+        String host = h.getFirst("Host");
+        int scheme = origin.indexOf("://");
+        return host == null || scheme < 0 || !origin.substring(scheme + 3).equalsIgnoreCase(host);
     }
 
     /** A route's reply and the body it was given (empty when none was read). */
@@ -251,6 +285,15 @@ final class ApiHandler {
             return Long.parseLong(header.trim());
         } catch (NumberFormatException e) {
             return -1; // the JDK server has already rejected a malformed length
+        }
+    }
+
+    /** Reads what is left of the request body (bounded) and closes it; nothing when it is already closed. */
+    private static void drain(HttpExchange ex) {
+        try (InputStream in = ex.getRequestBody()) {
+            discard(in);
+        } catch (IOException alreadyClosed) {
+            // read and closed by the route, or the client went away: the reply tells
         }
     }
 

@@ -116,6 +116,26 @@ class SecurityRoutesTest {
     }
 
     @Test
+    void aCrossSiteBrowserRequestMayNotForceStopEvenFromLoopback() {
+        try (RouteFixture f = new RouteFixture()) {
+            f.busi.times("http://busi/TransIn", BranchResult.ONGOING, 10);
+            assertSuccess(f.post(API + "submit", saga("csrf-1", "http://busi")));
+            String stop = "{\"gid\":\"csrf-1\"}";
+            Reply evil = f.send(HttpRequest.newBuilder(URI.create(f.url(API + "forceStop")))
+                    .POST(HttpRequest.BodyPublishers.ofString(stop)).header("Origin", "https://evil.example"));
+            assertError(evil, 403, "a cross-site request may not change a transaction (Origin https://evil.example)");
+            Reply fetch = f.send(HttpRequest.newBuilder(URI.create(f.url(API + "resetNextCronTime")))
+                    .POST(HttpRequest.BodyPublishers.ofString(stop)).header("Sec-Fetch-Site", "cross-site"));
+            assertError(fetch, 403);
+            assertThat(f.memory.statusOf("csrf-1")).contains(GlobalStatus.SUBMITTED);
+            String self = "http://127.0.0.1:" + f.server.port();
+            assertSuccess(f.send(HttpRequest.newBuilder(URI.create(f.url(API + "forceStop")))
+                    .POST(HttpRequest.BodyPublishers.ofString(stop)).header("Origin", self)));
+            assertThat(f.memory.statusOf("csrf-1")).contains(GlobalStatus.FAILED);
+        }
+    }
+
+    @Test
     void aBranchUrlOnADeniedAddressIsRefusedAtSubmit() {
         try (RouteFixture f = new RouteFixture()) {
             assertError(f.post(API + "submit", saga("ssrf-1", "http://169.254.169.254/latest/meta-data")), 400,
