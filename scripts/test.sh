@@ -47,6 +47,15 @@ if ! command -v java >/dev/null 2>&1; then
     log "java is missing: install a JDK 17 (apt-get install openjdk-17-jdk-headless)"; exit 1
   fi
 fi
+# The admin UI's browser tests (AdminUiIT) drive Debian's headless Chromium through its chromedriver
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing chromium and chromium-driver for the admin UI tests"
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null
+  else
+    log "chromium or chromedriver is missing: install them (apt-get install chromium chromium-driver), or AdminUiIT fails"
+  fi
+fi
 
 log "running the test suite"
 "${MVN[@]}" -B -ntp verify -Ddtm.it.required="${DTM_IT_REQUIRED:-true}" "$@"
