@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 final class OpsGuide {
     static final String FILE = "docs/operations.md";
     /** The heading of the troubleshooting section, whose table lists the printed lines. */
-    static final String TROUBLESHOOTING = "## 9. Troubleshooting";
+    static final String TROUBLESHOOTING = "## 10. Troubleshooting";
 
     private static final Pattern FENCE = Pattern.compile("^(\\s*)```(.*)$");
     private static final Pattern COMMENT = Pattern.compile("^\\s*<!--\\s*(.*?)\\s*-->\\s*$");

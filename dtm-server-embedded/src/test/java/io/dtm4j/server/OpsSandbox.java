@@ -278,6 +278,12 @@ final class OpsSandbox implements AutoCloseable {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverPort + path)).GET());
     }
 
+    /** {@code GET} with {@code Authorization: Bearer <token>}. */
+    Reply send(int serverPort, String path, String bearer) throws InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverPort + path))
+                .header("Authorization", "Bearer " + bearer).GET());
+    }
+
     /** {@code POST} of a JSON body. */
     Reply post(int serverPort, String path, String json) throws InterruptedException {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverPort + path))

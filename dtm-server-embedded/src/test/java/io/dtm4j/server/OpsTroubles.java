@@ -58,7 +58,7 @@ final class OpsTroubles {
                 "MicroService.Driver: '<driver>'"));
         s.put("no-file", () -> List.of(line("no-file", "no such file", dtm("no-file", "", Map.of(), 2, "-c",
                 "missing.yml", "check"))));
-        s.put("not-yet", () -> warning("not-yet", "HTTPServer:\n  ReadTimeout: 30s\n", "not supported by dtm4j yet"));
+        s.put("not-yet", () -> warning("not-yet", "GrpcPort: 36790\n", "not supported by dtm4j yet"));
         s.put("ignored", () -> warning("ignored", "Store:\n  Driver: sqlite\n  Host: x\n", "ignored, Store.Driver is"));
         s.put("bad-flag", () -> List.of(line("bad-flag", "Unknown options", dtm("bad-flag", "", Map.of(), 2,
                 "--log-levl", "debug"))));
@@ -88,6 +88,8 @@ final class OpsTroubles {
                         "backup", "copy.db"))));
         s.put("java-not-found", this::javaNotFound);
         s.put("store-outage", this::storeOutage);
+        s.put("tokens", this::tokens);
+        s.put("admin-listener", this::adminListener);
         return s;
     }
 
@@ -221,6 +223,52 @@ final class OpsTroubles {
         } finally {
             redis.destroyForcibly();
         }
+    }
+
+    /** With Auth.Tokens: no token is 401, a viewer token on a client route is 403. */
+    private List<Line> tokens() throws Exception {
+        String[] viewer = token("tokens-viewer", "prometheus", "viewer");
+        String[] api = token("tokens-api", "orders", "api");
+        Path cfg = write("tokens", "HTTPServer:\n  Address: 127.0.0.1\nAuth:\n  Tokens:\n    - '" + viewer[1] + "'\n"
+                + "    - '" + api[1] + "'\n");
+        OpsSandbox.Server server = box.server("tokens-dtm", cfg, List.of(), Integer.parseInt(port()));
+        OpsSandbox.Reply none = server.get("/api/metrics");
+        OpsSandbox.Reply wrongRole = box.send(server.port, "/api/dtmsvr/newGid", viewer[0]);
+        OpsSandbox.Reply right = box.send(server.port, "/api/dtmsvr/newGid", api[0]);
+        server.stop();
+        if (none.status() != 401 || wrongRole.status() != 403 || right.status() != 200) {
+            throw new AssertionError("tokens: expected 401, 403, 200, got " + none + ", " + wrongRole + ", " + right);
+        }
+        return List.of(new Line("tokens", "a valid bearer token is required", none.body()),
+                new Line("tokens", "may not call <api>", wrongRole.body()));
+    }
+
+    /** With Admin.Address the public port answers 404 for the admin surface; BranchUrl.Allow refuses a branch. */
+    private List<Line> adminListener() throws Exception {
+        Path cfg = write("admin-listener", "HTTPServer:\n  Address: 127.0.0.1\nAdmin:\n  Address: 127.0.0.1:" + port()
+                + "\nBranchUrl:\n  Allow: '10.0.0.0/8'\n");
+        OpsSandbox.Server server = box.server("admin-listener-dtm", cfg, List.of(), Integer.parseInt(port()));
+        OpsSandbox.Reply metrics = server.get("/api/metrics");
+        OpsSandbox.Reply refused = server.post("/api/dtmsvr/submit", "{\"gid\":\"ops-branch-url\",\"trans_type\":"
+                + "\"saga\",\"steps\":[{\"action\":\"http://127.0.0.1:9/a\",\"compensate\":\"http://10.1.1.1:9/c\"}],"
+                + "\"payloads\":[\"{}\"]}");
+        server.stop();
+        if (metrics.status() != 404 || refused.status() != 400) {
+            throw new AssertionError("admin-listener: expected 404 and 400, got " + metrics + " and " + refused);
+        }
+        return List.of(new Line("admin-listener", "not served on this port", metrics.body()),
+                new Line("admin-listener", "branch URL '<url>' refused", refused.body()));
+    }
+
+    /** {@code dtm token NAME ROLE}: the token and its Auth.Tokens entry. */
+    private String[] token(String name, String holder, String role) throws Exception {
+        OpsSandbox.Result r = dtm(name, "", Map.of(), 0, "token", holder, role);
+        String token = r.stdout().lines().filter(l -> l.startsWith("token "))
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1)).findFirst().orElseThrow(() -> new AssertionError(name + ": no token line; " + r.describe()));
+        String entry = r.stdout().lines().filter(l -> l.startsWith("Auth.Tokens entry: "))
+                .map(l -> l.substring("Auth.Tokens entry: ".length())).findFirst()
+                .orElseThrow(() -> new AssertionError(name + ": no entry line; " + r.describe()));
+        return new String[] {token, entry};
     }
 
     private OpsSandbox.Result dtm(String name, String stdin, Map<String, String> env, int exit, String... args)
