@@ -3,6 +3,7 @@ package io.dtm4j.server;
 import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.memory.InMemoryTransactionStore;
 import io.dtm4j.core.spi.TransactionStore;
+import io.dtm4j.store.jdbc.JdbcStoreBuilder;
 import io.dtm4j.store.jdbc.JdbcTransactionStore;
 import io.dtm4j.store.jdbc.SchemaStatus;
 import io.dtm4j.store.redis.RedisTransactionStore;
@@ -112,7 +113,7 @@ final class StoreOpener {
      */
     Optional<SchemaStatus> inspect() {
         try {
-            return jdbc(cfg).map(JdbcTransactionStore.Builder::inspect);
+            return jdbc(cfg).map(JdbcStoreBuilder::inspect);
         } catch (StoreUnavailableException e) {
             throw oneLine(e);
         }
@@ -197,8 +198,8 @@ final class StoreOpener {
     }
 
     /** The builder of a SQL store with every setting of {@code cfg}; empty for Redis and mem. */
-    private static Optional<JdbcTransactionStore.Builder> jdbc(StoreConfig cfg) {
-        JdbcTransactionStore.Builder b = JdbcTransactionStore.builder();
+    private static Optional<JdbcStoreBuilder> jdbc(StoreConfig cfg) {
+        JdbcStoreBuilder b = JdbcTransactionStore.builder();
         switch (cfg.driver()) {
             case StoreConfig.SQLITE -> {
                 return Optional.of(b.sqlite(cfg.dataDir()));

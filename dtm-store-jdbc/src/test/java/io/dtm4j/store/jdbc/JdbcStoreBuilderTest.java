@@ -25,7 +25,7 @@ class JdbcStoreBuilderTest {
 
     @Test
     void serverSettingsAreValidatedAtOnceNamingTheSetting() {
-        JdbcTransactionStore.Builder b = JdbcTransactionStore.builder();
+        JdbcStoreBuilder b = JdbcTransactionStore.builder();
         assertThatThrownBy(() -> b.postgres("db host", 5432, "dtm", "public"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host");
         assertThatThrownBy(() -> b.postgres("db", 0, "dtm", "public"))

@@ -54,8 +54,8 @@ class StoreOutageIT {
     void aDatabaseThatIsNotThereAtStartFailsTheBuildFastWithAdvice() throws Exception {
         int port = freePort();
         for (SqlDialect dialect : List.of(SqlDialect.POSTGRES, SqlDialect.MYSQL)) {
-            JdbcTransactionStore.Builder b = JdbcTransactionStore.builder().user("dtm").password(PASSWORD);
-            JdbcTransactionStore.Builder chosen = dialect == SqlDialect.POSTGRES
+            JdbcStoreBuilder b = JdbcTransactionStore.builder().user("dtm").password(PASSWORD);
+            JdbcStoreBuilder chosen = dialect == SqlDialect.POSTGRES
                     ? b.postgres("127.0.0.1", port, "dtm", "public") : b.mysql("127.0.0.1", port, "dtm");
             failsFast(chosen::build, "is " + dialect.productName() + " running at 127.0.0.1:" + port + "?");
         }
@@ -84,7 +84,7 @@ class StoreOutageIT {
                     + " it):\n" + startup);
         }
         try {
-            JdbcTransactionStore.Builder b = JdbcTransactionStore.builder();
+            JdbcStoreBuilder b = JdbcTransactionStore.builder();
             b = dialect == SqlDialect.POSTGRES ? b.postgres("127.0.0.1", port, "dtm", "public")
                     : b.mysql("127.0.0.1", port, "dtm");
             try (JdbcTransactionStore store = b.user("dtm").password(PASSWORD).maxOpenConns(4).build()) {

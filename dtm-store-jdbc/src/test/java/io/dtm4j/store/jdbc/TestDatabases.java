@@ -54,8 +54,8 @@ final class TestDatabases {
     }
 
     /** A builder on the current name with the test user, small pools and default timeouts. */
-    JdbcTransactionStore.Builder builder() {
-        JdbcTransactionStore.Builder b = JdbcTransactionStore.builder();
+    JdbcStoreBuilder builder() {
+        JdbcStoreBuilder b = JdbcTransactionStore.builder();
         b = dialect == SqlDialect.POSTGRES ? b.postgres(host(), port(), database(), current)
                 : b.mysql(host(), port(), current);
         return b.user(ItEnvironment.dbUser()).password(ItEnvironment.dbPassword()).maxOpenConns(6).maxIdleConns(1);

@@ -24,7 +24,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -67,6 +66,8 @@ import java.util.Set;
  * {@code everysec} up to a second may be lost. Errors: an unreachable, silent (after the command timeout,
  * default 3 s) or failing Redis throws {@link io.dtm4j.core.StoreUnavailableException} naming the address and
  * what to check, never the password. Thread-safe; {@link #close()} releases the connection and its threads.
+ *
+ * <p>Build one with {@link #builder()} (a {@link RedisStoreBuilder}).
  */
 public final class RedisTransactionStore implements TransactionStore {
     /** Default key prefix: {@code {a}}, DTM's, a Cluster hash tag. */
@@ -89,18 +90,22 @@ public final class RedisTransactionStore implements TransactionStore {
     private final RedisErrors errors;
     private final RedisConnector redis;
 
-    private RedisTransactionStore(Builder b) {
-        this.keys = new Keys(b.prefix);
-        this.dataExpire = b.dataExpire;
-        this.finishedDataExpire = b.finishedDataExpire;
-        RedisEndpoint endpoint = b.endpoint();
-        this.errors = new RedisErrors(endpoint.describe(b.prefix), endpoint.address(), b.password, b.commandTimeout);
-        this.redis = new RedisConnector(endpoint, b.commandTimeout, errors);
+    /** Called by {@link RedisStoreBuilder#build()} with its validated settings. */
+    RedisTransactionStore(RedisEndpoint endpoint, String prefix, String password, Duration dataExpire,
+                          Duration finishedDataExpire, Duration commandTimeout) {
+        this.keys = new Keys(prefix);
+        this.dataExpire = dataExpire;
+        this.finishedDataExpire = finishedDataExpire;
+        this.errors = new RedisErrors(endpoint.describe(prefix), endpoint.address(), password, commandTimeout);
+        this.redis = new RedisConnector(endpoint, commandTimeout, errors);
     }
 
-    /** Returns a builder; choose where Redis is with {@code standalone}, {@code sentinel} or {@code cluster}. */
-    public static Builder builder() {
-        return new Builder();
+    /**
+     * Returns a new {@link RedisStoreBuilder}; choose where Redis is with {@code standalone}, {@code sentinel} or
+     * {@code cluster}.
+     */
+    public static RedisStoreBuilder builder() {
+        return new RedisStoreBuilder();
     }
 
     @Override
@@ -349,164 +354,6 @@ public final class RedisTransactionStore implements TransactionStore {
         } catch (NumberFormatException e) {
             throw new InvalidRequestException("position must be a number from a previous page, got '" + position
                     + "'");
-        }
-    }
-
-    /**
-     * Builds a {@link RedisTransactionStore}. Choose exactly one of {@link #standalone}, {@link #sentinel} and
-     * {@link #cluster}; everything else has a default. Setters validate at once. Building does no I/O: the
-     * connection opens on the first call, so a store can be built while Redis is down. Not thread-safe.
-     */
-    public static final class Builder {
-        private RedisEndpoint.Kind kind;
-        private List<RedisEndpoint.HostPort> nodes = List.of();
-        private String masterId = "";
-        private String user = "";
-        private String password = "";
-        private int database;
-        private String prefix = DEFAULT_PREFIX;
-        private Duration dataExpire = DEFAULT_DATA_EXPIRE;
-        private Duration finishedDataExpire = DEFAULT_FINISHED_DATA_EXPIRE;
-        private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
-
-        private Builder() {
-        }
-
-        /** One Redis node at {@code host:port}. */
-        public Builder standalone(String host, int port) {
-            return topology(RedisEndpoint.Kind.STANDALONE, List.of(new RedisEndpoint.HostPort(host, port)), "");
-        }
-
-        /**
-         * A master watched by Sentinels: {@code masterId} is the Sentinel master name, {@code hostPorts} the
-         * sentinels as {@code host:port}. The user and password apply to the data nodes; the sentinels are
-         * reached without.
-         */
-        public Builder sentinel(String masterId, List<String> hostPorts) {
-            if (masterId == null || masterId.isBlank()) {
-                throw new IllegalArgumentException("the Sentinel master name must not be blank");
-            }
-            return topology(RedisEndpoint.Kind.SENTINEL, parse(hostPorts), masterId);
-        }
-
-        /**
-         * A Redis Cluster reached through the seed nodes {@code hostPorts} ({@code host:port}). The prefix must
-         * hold a hash tag such as {@code {a}}, so that the store's keys share one slot; the database must be 0.
-         */
-        public Builder cluster(List<String> hostPorts) {
-            return topology(RedisEndpoint.Kind.CLUSTER, parse(hostPorts), "");
-        }
-
-        /** The ACL user; empty (the default) for none. */
-        public Builder user(String value) {
-            this.user = requireNonNull(value, "user");
-            return this;
-        }
-
-        /** The password; empty (the default) for none. Never shown in messages or {@code describe()}. */
-        public Builder password(String value) {
-            this.password = requireNonNull(value, "password");
-            return this;
-        }
-
-        /** The database number; default 0. */
-        public Builder database(int value) {
-            if (value < 0) {
-                throw new IllegalArgumentException("database must not be negative, got " + value);
-            }
-            this.database = value;
-            return this;
-        }
-
-        /** The key prefix (DTM's {@code Store.RedisPrefix}); default {@code {a}}. */
-        public Builder prefix(String value) {
-            requireNonNull(value, "prefix");
-            if (value.isEmpty() || value.chars().anyMatch(ch -> Character.isWhitespace(ch) || ch < 0x20)) {
-                throw new IllegalArgumentException("prefix must be non-empty without spaces or control characters, "
-                        + "got '" + value + "'");
-            }
-            this.prefix = value;
-            return this;
-        }
-
-        /** TTL of a running transaction's keys, renewed by each write (DTM's DataExpire); default 7 days. */
-        public Builder dataExpire(Duration value) {
-            this.dataExpire = positiveMillis("dataExpire", value);
-            return this;
-        }
-
-        /** TTL of a transaction's keys once finished (DTM's FinishedDataExpire); default 1 day. */
-        public Builder finishedDataExpire(Duration value) {
-            this.finishedDataExpire = positiveMillis("finishedDataExpire", value);
-            return this;
-        }
-
-        /** How long a command (and a connect) may take before the call fails; default 3 s. */
-        public Builder commandTimeout(Duration value) {
-            this.commandTimeout = positiveMillis("commandTimeout", value);
-            return this;
-        }
-
-        /**
-         * Builds the store.
-         *
-         * @throws IllegalStateException when no topology was chosen, or a Cluster is combined with a database
-         *                               other than 0 or a prefix without a hash tag
-         */
-        public RedisTransactionStore build() {
-            return new RedisTransactionStore(this);
-        }
-
-        private RedisEndpoint endpoint() {
-            if (kind == null) {
-                throw new IllegalStateException("choose where Redis is: standalone, sentinel or cluster");
-            }
-            if (kind == RedisEndpoint.Kind.CLUSTER) {
-                if (database != 0) {
-                    throw new IllegalStateException("a Redis Cluster has only database 0, got " + database);
-                }
-                int open = prefix.indexOf('{');
-                int close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
-                if (close < open + 2) {
-                    throw new IllegalStateException("on a Redis Cluster the prefix needs a hash tag such as {a}, so "
-                            + "that the store's keys share one slot; got '" + prefix + "'");
-                }
-            }
-            return new RedisEndpoint(kind, nodes, masterId, user, password, database);
-        }
-
-        private Builder topology(RedisEndpoint.Kind k, List<RedisEndpoint.HostPort> n, String master) {
-            if (kind != null) {
-                throw new IllegalStateException("Redis is already set to " + kind.name().toLowerCase(Locale.ROOT)
-                        + "; choose one of standalone, sentinel and cluster");
-            }
-            this.kind = k;
-            this.nodes = n;
-            this.masterId = master;
-            return this;
-        }
-
-        private static List<RedisEndpoint.HostPort> parse(List<String> hostPorts) {
-            requireNonNull(hostPorts, "hostPorts");
-            if (hostPorts.isEmpty()) {
-                throw new IllegalArgumentException("at least one host:port is needed");
-            }
-            return hostPorts.stream().map(RedisEndpoint.HostPort::parse).toList();
-        }
-
-        private static <T> T requireNonNull(T value, String name) {
-            if (value == null) {
-                throw new IllegalArgumentException(name + " must not be null");
-            }
-            return value;
-        }
-
-        private static Duration positiveMillis(String name, Duration value) {
-            requireNonNull(value, name);
-            if (value.toMillis() < 1) {
-                throw new IllegalArgumentException(name + " must be at least 1 ms, got " + value);
-            }
-            return value;
         }
     }
 }

@@ -56,7 +56,7 @@ class RedisTransactionStoreBuilderTest {
 
     @Test
     void settersRejectBadValuesAtOnce() {
-        RedisTransactionStore.Builder b = RedisTransactionStore.builder();
+        RedisStoreBuilder b = RedisTransactionStore.builder();
 
         assertThatThrownBy(() -> b.standalone("", 6379)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.standalone("h", 0)).isInstanceOf(IllegalArgumentException.class);
