@@ -1,5 +1,6 @@
 package io.dtm4j.server;
 
+import io.dtm4j.core.StoreIncompatibleException;
 import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.memory.InMemoryTransactionStore;
 import io.dtm4j.core.spi.TransactionStore;
@@ -29,7 +30,8 @@ final class StoreOpener {
     private static final Logger LOG = LoggerFactory.getLogger(StoreOpener.class);
     /** DTM's pause between attempts. */
     static final Duration RETRY_EVERY = Duration.ofSeconds(3);
-    private static final int MAX_CAUSE = 300;
+    /** Longest store message kept on the one line (the remedy comes last, so keep it long). */
+    private static final int MAX_CAUSE = 1000;
 
     /** Waits between attempts; tests pass one that only advances a fake clock. */
     @FunctionalInterface
@@ -77,6 +79,8 @@ final class StoreOpener {
                     LOG.info("{} at {} answered (attempt {})", cfg.product(), cfg.address(), attempt);
                 }
                 return store;
+            } catch (StoreIncompatibleException e) {
+                throw oneLine(e); // the store answered: waiting does not change its data
             } catch (StoreUnavailableException e) {
                 if (nanoTime.getAsLong() + RETRY_EVERY.toNanos() > deadline) {
                     throw new StoreUnavailableException("store not reachable: " + hint() + " gave up after "
@@ -120,6 +124,9 @@ final class StoreOpener {
     }
 
     private StoreUnavailableException oneLine(StoreUnavailableException e) {
+        if (e instanceof StoreIncompatibleException) {
+            return new StoreIncompatibleException("cannot use the store: " + cause(e));
+        }
         String front = cfg.networked() ? "store not reachable: " + hint() + " " : "cannot open the store: ";
         return new StoreUnavailableException(front + cause(e), e);
     }
@@ -164,6 +171,9 @@ final class StoreOpener {
         int repeat = line.indexOf(hint());
         if (repeat > 0) {
             line = line.substring(0, repeat).replaceAll("[\\s;,:]+$", "");
+        } else {
+            // the same question in the store's words (e.g. "is Redis running at" for a Sentinel node)
+            line = line.replaceAll("[\\s;,:]+is [A-Za-z ]{1,40} running at \\S+\\?$", "");
         }
         return line.length() > MAX_CAUSE ? line.substring(0, MAX_CAUSE) + "..." : line;
     }

@@ -1,5 +1,6 @@
 package io.dtm4j.server;
 
+import io.dtm4j.core.StoreIncompatibleException;
 import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.memory.InMemoryTransactionStore;
 import io.dtm4j.core.spi.TransactionStore;
@@ -74,6 +75,22 @@ class StoreOpenerTest {
                 .hasValue(20);
         assertThat(lines).hasSize(19).allSatisfy(l -> assertThat(l).doesNotContain(PASSWORD).doesNotContain("\n"));
         assertThat(Duration.ofNanos(nanos.get())).isLessThanOrEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void aStoreWhoseDataCannotBeUsedFailsAtOnceWithoutRetrying() {
+        StoreOpener opener = opener(postgres(Duration.ofSeconds(60)), cfg -> {
+            attempts.incrementAndGet();
+            throw new StoreIncompatibleException("postgres://127.0.0.1:5432/dtm?schema=public: the database has schema "
+                    + "version 99 but this dtm4j knows versions up to 1, so a newer dtm4j wrote it; upgrade dtm4j");
+        });
+
+        assertThatThrownBy(opener::openWaiting).isInstanceOf(StoreIncompatibleException.class)
+                .hasMessage("cannot use the store: postgres://127.0.0.1:5432/dtm?schema=public: the database has "
+                        + "schema version 99 but this dtm4j knows versions up to 1, so a newer dtm4j wrote it; "
+                        + "upgrade dtm4j");
+        assertThat(attempts).hasValue(1);
+        assertThat(lines).isEmpty();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.dtm4j.store.jdbc;
 
+import io.dtm4j.core.StoreIncompatibleException;
 import io.dtm4j.core.StoreUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,7 +99,7 @@ final class ServerSchema {
         int current = versioned ? queryInt(c, "SELECT COALESCE(MAX(version), 0) FROM "
                 + SchemaScripts.VERSION_TABLE) : 0;
         if (current > SchemaScripts.LATEST) {
-            throw new StoreUnavailableException(name + ": the database has schema version " + current
+            throw new StoreIncompatibleException(name + ": the database has schema version " + current
                     + " but this dtm4j knows versions up to " + SchemaScripts.LATEST
                     + ", so a newer dtm4j wrote it; upgrade dtm4j, or point it at another database");
         }
@@ -147,7 +148,7 @@ final class ServerSchema {
             }
         }
         if (!missing.isEmpty()) {
-            throw new StoreUnavailableException(name + ": the tables lack the columns " + missing
+            throw new StoreIncompatibleException(name + ": the tables lack the columns " + missing
                     + ", so an older DTM created them; add the columns (see JdbcTransactionStore.schemaSql) or point"
                     + " the store at an empty schema");
         }

@@ -1,5 +1,6 @@
 package io.dtm4j.store.jdbc;
 
+import io.dtm4j.core.StoreIncompatibleException;
 import io.dtm4j.core.StoreUnavailableException;
 
 import java.sql.Connection;
@@ -95,7 +96,7 @@ final class SqliteSchema {
             return;
         }
         if (version > VERSION) {
-            throw new StoreUnavailableException(name + ": the database has schema version " + version
+            throw new StoreIncompatibleException(name + ": the database has schema version " + version
                     + " but this dtm4j knows versions up to " + VERSION + ", so a newer dtm4j wrote it;"
                     + " upgrade dtm4j, or point it at another data directory");
         }
@@ -143,7 +144,7 @@ final class SqliteSchema {
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('trans_global', 'trans_branch_op',"
                         + " 'kv')")) {
             if (rs.next()) {
-                throw new StoreUnavailableException(name + ": the database has a table " + rs.getString(1)
+                throw new StoreIncompatibleException(name + ": the database has a table " + rs.getString(1)
                         + " but no dtm4j schema version (PRAGMA user_version = 0), so it was not created by dtm4j;"
                         + " point dtm at an empty data directory (expected tables: " + String.join(", ", TABLES)
                         + ")");
