@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The {@code Store.*} settings of the standalone server (DTM's names and units, plus a few of dtm4j's). Immutable;
@@ -221,7 +223,12 @@ record StoreConfig(String driver, Path dataDir, String host, int port, String us
         if (message == null) {
             return "";
         }
-        return password.length() >= 3 ? message.replace(password, "***") : message;
+        if (password.length() < 3) {
+            return message;
+        }
+        // Only where it stands alone: a password 'dtm' must not turn 'dtm4j' into '***4j'.
+        return message.replaceAll("(?<![A-Za-z0-9])" + Pattern.quote(password) + "(?![A-Za-z0-9])",
+                Matcher.quoteReplacement("***"));
     }
 
     @Override

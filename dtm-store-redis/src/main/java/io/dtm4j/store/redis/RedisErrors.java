@@ -56,7 +56,7 @@ final class RedisErrors {
                     + "): check the Redis server's state and log", t);
         }
         if (t instanceof RedisException || t instanceof IOException || t instanceof CancellationException) {
-            return unavailable(what, "cannot reach Redis (" + mask(t.getMessage()) + "): is Redis running at "
+            return unavailable(what, "cannot reach Redis (" + mask(reason(t)) + "): is Redis running at "
                     + address + "?", t);
         }
         if (t instanceof RuntimeException r) {
@@ -82,6 +82,16 @@ final class RedisErrors {
     private String mask(String text) {
         String s = text == null ? "" : text;
         return password.isEmpty() ? s : s.replace(password, "***");
+    }
+
+    /** The first message in the cause chain (Lettuce often wraps the useful one), else the type's name. */
+    private static String reason(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c.getMessage() != null && !c.getMessage().isBlank()) {
+                return c.getMessage();
+            }
+        }
+        return t.getClass().getSimpleName();
     }
 
     private static Throwable unwrap(Throwable t) {
