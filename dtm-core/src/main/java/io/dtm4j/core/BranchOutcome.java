@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * The result of one branch call and a short description of it (the response body, trimmed, or the
- * transport error). The detail may end up in a rollback reason, never in a log above debug level.
+ * transport error). The detail may end up in a rollback reason; a response body in it is never logged above
+ * debug level.
  *
  * @param result what the branch answered
  * @param detail the response body or error text; empty when there is nothing to say

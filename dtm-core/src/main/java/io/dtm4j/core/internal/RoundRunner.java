@@ -178,8 +178,21 @@ final class RoundRunner {
             LOG.warn("gid={} branch={} op={}: invoker threw {}", call.gid(), call.branchId(), call.op(), e.toString());
             o = BranchOutcome.of(BranchResult.ERROR, e.getClass().getSimpleName());
         }
-        LOG.debug("gid={} branch={} op={}: {}", call.gid(), call.branchId(), call.op(), o.result());
+        if (o.result() == BranchResult.ERROR) {
+            // The operator's first sign of an unreachable or failing branch; retried with back-off.
+            LOG.warn("gid={} branch={} op={}: {} answered ERROR: {}; it is retried", call.gid(), call.branchId(),
+                    call.op(), call.url(), withoutBody(o.detail()));
+        } else {
+            LOG.debug("gid={} branch={} op={}: {}", call.gid(), call.branchId(), call.op(), o.result());
+        }
         return o;
+    }
+
+    /** An ERROR's detail without the response body (business data, kept to debug level), at most 200 chars. */
+    private static String withoutBody(String detail) {
+        String d = detail.startsWith("HTTP ") && detail.indexOf(':') > 0 ? detail.substring(0, detail.indexOf(':'))
+                : detail;
+        return d.length() > 200 ? d.substring(0, 200) + "..." : d;
     }
 
     private BranchCall branchCall(GlobalTransaction g, Branch b) {
