@@ -17,9 +17,10 @@ import java.util.Set;
  *       {@code Authorization: Bearer <token>} (else 401), and the token's role must cover the route (else 403).
  *       The admin UI's static files need none: they hold no data, and the page asks for a token.</li>
  *   <li>Without tokens, the client routes are open, while the admin surface (the UI, list, metrics, operator
- *       routes) answers only loopback clients, unless {@code Admin.AllowRemote} is true.</li>
+ *       routes) answers only loopback clients on the public port, unless {@code Admin.AllowRemote} is true.</li>
  *   <li>With an admin listener ({@code Admin.Address}), the public port serves only the client, health and version
- *       routes; the admin surface is on the admin listener alone (404 on the public port).</li>
+ *       routes; the admin surface is on the admin listener alone (404 on the public port), which answers whoever
+ *       can reach the address the operator chose for it (add tokens to require them there too).</li>
  * </ul>
  * Tokens are compared by their SHA-256 in constant time, every configured token each time. Immutable and
  * thread-safe.
@@ -115,7 +116,7 @@ final class AccessGuard {
             }
             return new Decision(0, "", t.name());
         }
-        if (access.admin && !allowRemote && !local) {
+        if (access.admin && !allowRemote && !local && listener == Listener.PUBLIC) {
             return new Decision(403, "the admin UI and operator routes answer only local clients by default; to "
                     + "open them, configure Auth.Tokens, an admin listener (Admin.Address), or Admin.AllowRemote: "
                     + "true", "remote");
@@ -137,8 +138,11 @@ final class AccessGuard {
         return Optional.ofNullable(found);
     }
 
+    /** The roles that may call a route, in words: "api", "viewer or operator", "api, viewer or operator". */
     private static String roles(Access access) {
-        return access.roles.contains(Role.VIEWER) ? "viewer or operator" : "operator";
+        List<String> names = access.roles.stream().map(Role::wireName).sorted().toList();
+        return names.size() == 1 ? names.get(0)
+                : String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
     }
 
     /**
@@ -153,7 +157,7 @@ final class AccessGuard {
                 : allowRemote ? "open to every client (Admin.AllowRemote: true)" : "to loopback clients only";
         if (adminListener.isPresent()) {
             return "client routes on " + publicAddress + ": " + clients + "; admin UI and operator routes on "
-                    + adminAddress + " only: " + admin;
+                    + adminAddress + " only: " + (tokens.isEmpty() ? "open to whoever reaches that address" : admin);
         }
         return "client routes on " + publicAddress + ": " + clients + "; admin UI and operator routes on "
                 + publicAddress + ": " + admin;

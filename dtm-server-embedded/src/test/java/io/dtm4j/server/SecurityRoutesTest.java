@@ -71,7 +71,7 @@ class SecurityRoutesTest {
             f.busi.times("http://busi/TransIn", BranchResult.ONGOING, 10);
             assertSuccess(post(f, API + "submit", saga("sec-1", "http://busi"), CLIENT));
             assertThat(get(f, API + "query?gid=sec-1", CLIENT).status()).isEqualTo(200);
-            assertError(get(f, API + "all", CLIENT), 403, "needs a token with the role viewer or operator");
+            assertError(get(f, API + "all", CLIENT), 403, "needs a token with the role operator or viewer");
             assertThat(get(f, API + "all", VIEWER).status()).isEqualTo(200);
             assertThat(get(f, "/api/metrics", VIEWER).status()).isEqualTo(200);
             assertThat(get(f, "/", null).status()).as("the UI's files hold no data").isEqualTo(200);
