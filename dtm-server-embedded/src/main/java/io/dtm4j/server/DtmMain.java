@@ -6,6 +6,7 @@ import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.spi.TransactionStore;
 import io.dtm4j.store.jdbc.JdbcTransactionStore;
 import io.dtm4j.store.jdbc.SchemaStatus;
+import io.dtm4j.store.jdbc.SqlDialect;
 import io.dtm4j.store.jdbc.SqliteBackup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +45,7 @@ import java.util.concurrent.CountDownLatch;
         description = "DTM for Java: a distributed transaction manager speaking DTM's HTTP API.",
         footer = "%nCommands: 'dtm version' prints the version; 'dtm -c config.yml check' validates the file and "
                 + "connects to the store; 'dtm -c config.yml backup FILE' copies the sqlite store while it runs; "
-                + "'dtm token NAME ROLE' makes a bearer token.")
+                + "'dtm token NAME ROLE' makes a bearer token; 'dtm schema-sql postgres' prints the tables' DDL.")
 public final class DtmMain implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(DtmMain.class);
     /** {@code check} found a problem with the store (the configuration itself is fine). */
@@ -137,6 +138,30 @@ public final class DtmMain implements Callable<Integer> {
             return fail(EXIT_USAGE, e.getMessage());
         }
         return checkStore(cfg.store());
+    }
+
+    /**
+     * {@code dtm schema-sql postgres|mysql|sqlite}: prints the DDL of the current schema, for a DBA who creates the
+     * tables ahead (the server then runs no DDL).
+     */
+    @Command(name = "schema-sql", description = "print the DDL of the store's tables for a DBA, and exit")
+    int schemaSqlCommand(@CommandLine.Parameters(paramLabel = "DIALECT", description = "postgres, mysql (also "
+            + "MariaDB) or sqlite") String dialect) {
+        String d = dialect.toLowerCase(java.util.Locale.ROOT);
+        SqlDialect chosen = switch (d) {
+            case "postgres", "postgresql" -> SqlDialect.POSTGRES;
+            case "mysql", "mariadb" -> SqlDialect.MYSQL;
+            case "sqlite" -> SqlDialect.SQLITE;
+            default -> null;
+        };
+        if (chosen == null) {
+            return fail(EXIT_USAGE, "schema-sql takes postgres, mysql, mariadb or sqlite, got '" + dialect + "'"
+                    + DidYouMean.hint(d, List.of("postgres", "mysql", "mariadb", "sqlite")));
+        }
+        PrintWriter out = out();
+        out.print(JdbcTransactionStore.schemaSql(chosen));
+        out.flush();
+        return 0;
     }
 
     /**

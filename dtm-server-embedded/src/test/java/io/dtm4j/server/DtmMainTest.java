@@ -254,6 +254,21 @@ class DtmMainTest {
         assertThat(stderr()).contains("dtm: token 'bob': role must be viewer, operator or api, got 'admin'");
     }
 
+    // ---------------------------------------------------------------- schema-sql
+
+    @Test
+    void schemaSqlPrintsTheDdlOfEachDialect() {
+        assertThat(run("schema-sql", "postgres")).isZero();
+        assertThat(stdout()).isEqualTo(JdbcTransactionStore.schemaSql(io.dtm4j.store.jdbc.SqlDialect.POSTGRES))
+                .contains("CREATE TABLE", "trans_global", "dtm4j_schema_version");
+        out.reset();
+        assertThat(run("schema-sql", "MariaDB")).isZero();
+        assertThat(stdout()).isEqualTo(JdbcTransactionStore.schemaSql(io.dtm4j.store.jdbc.SqlDialect.MYSQL));
+        assertThat(run("schema-sql", "postgre")).isEqualTo(2);
+        assertThat(stderr()).contains("dtm: schema-sql takes postgres, mysql, mariadb or sqlite, got 'postgre' (did "
+                + "you mean 'postgres'?)");
+    }
+
     // ---------------------------------------------------------------- backup
 
     @Test

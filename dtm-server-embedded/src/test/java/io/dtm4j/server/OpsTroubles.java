@@ -133,7 +133,7 @@ final class OpsTroubles {
         sqlite(dir.resolve("dtm-data/dtm.db"), "PRAGMA user_version = 99", "CREATE TABLE t (x INTEGER)");
         Path cfg = write("newer-schema", "HTTPServer:\n  Address: 127.0.0.1\n");
         return List.of(
-                line("newer-schema", "cannot open the store: <store url>: the database has schema version",
+                line("newer-schema", "cannot use the store: <store url>: the database has schema version",
                         dtm("newer-schema", "", Map.of(), 2, "-c", cfg.toString(), "-p", port())),
                 line("newer-schema", "was written by a newer dtm4j",
                         dtm("newer-schema", "", Map.of(), 1, "-c", cfg.toString(), "check")));

@@ -32,7 +32,9 @@ public record SchemaStatus(String store, int version, int latest, boolean dtmTab
         return dtmTables
                 ? "DTM's tables without a dtm4j schema version; the server adopts them as version " + latest
                         + " at its next start"
+                : store.startsWith("sqlite:") ? "no tables yet; the server creates schema version " + latest
+                        + " at its first start"
                 : "no tables yet; the server creates schema version " + latest + " at its first start (the user "
-                        + "needs the CREATE privilege, or a DBA runs JdbcTransactionStore.schemaSql)";
+                        + "needs the CREATE privilege, or a DBA runs the script of 'dtm schema-sql')";
     }
 }
