@@ -72,7 +72,7 @@ class OperationsGuideIT {
         long t0 = System.nanoTime();
         try (OpsSandbox box = OpsSandbox.create(root, OpsGuideRun.closedPort())) {
             int redisPort = OpsGuideRun.closedPort();
-            box.replace("dtm-\\d+\\.\\d+\\.\\d+\\.tar\\.gz", findTarball().toString());
+            box.replace("dtm-\\d+\\.\\d+\\.\\d+\\.tar\\.gz", PackagingIT.findTarball().toString());
             box.replace("\\bpg\\.example\\.internal\\b", pg.host());
             box.replace("\\b5432\\b", Integer.toString(pg.port()));
             box.replace("\\bmysql\\.example\\.internal\\b", mariadb.host());
@@ -287,20 +287,12 @@ class OperationsGuideIT {
 
     /** install.sh of the tarball into the sandbox, as the guide's section 1 does. */
     private static void install(OpsSandbox box) throws Exception {
-        String script = "mkdir -p rel && tar xzf '" + findTarball() + "' -C rel\n./rel/install.sh --prefix '"
+        String script = "mkdir -p rel && tar xzf '" + PackagingIT.findTarball() + "' -C rel\n./rel/install.sh --prefix '"
                 + box.path("/opt/dtm") + "' --bin-dir '" + box.bin + "'\n";
         OpsSandbox.Result r = box.script("install", script, OpsGuideRun.BLOCK_BOUND);
         assertThat(r.exit()).as("install: %s", r.describe()).isZero();
     }
 
-    private static Path findTarball() throws IOException {
-        Path target = Paths.get(System.getProperty("project.build.directory", "target"));
-        try (Stream<Path> files = Files.list(target)) {
-            List<Path> found = files.filter(p -> p.getFileName().toString().matches("dtm-.*\\.tar\\.gz")).toList();
-            assertThat(found).as("dtm-<version>.tar.gz in %s (run mvn package first)", target).hasSize(1);
-            return found.get(0).toAbsolutePath();
-        }
-    }
 
     private static Path shippedUnit() {
         return Paths.get("src/assembly/dtm/dtm.service").toAbsolutePath();

@@ -94,7 +94,8 @@ class PackagingIT {
         }
     }
 
-    private static Path findTarball() throws IOException {
+    /** The release tarball the package phase built, in {@code target/}. */
+    static Path findTarball() throws IOException {
         Path target = Paths.get(System.getProperty("project.build.directory", "target"));
         try (Stream<Path> files = Files.list(target)) {
             List<Path> found = files.filter(p -> p.getFileName().toString().matches("dtm-.*\\.tar\\.gz")).toList();
