@@ -17,6 +17,7 @@ import io.dtm4j.core.TransRequest;
 import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionView;
+import io.dtm4j.core.spi.CrashPoints;
 import io.dtm4j.core.spi.StatusCounts;
 
 import java.io.IOException;
@@ -158,7 +159,9 @@ final class DtmRoutes {
     }
 
     ApiReply submit(byte[] body) {
-        return outcome(coordinator.submit(allowedUrls(DtmJson.parseTransRequest(body))));
+        TransOutcome o = coordinator.submit(allowedUrls(DtmJson.parseTransRequest(body)));
+        CrashPoints.reached(CrashPoints.AFTER_OUTCOME_BEFORE_REPLY);
+        return outcome(o);
     }
 
     ApiReply abort(byte[] body) {

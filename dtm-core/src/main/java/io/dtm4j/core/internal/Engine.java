@@ -16,6 +16,7 @@ import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.TransactionView;
 import io.dtm4j.core.spi.BranchInvoker;
 import io.dtm4j.core.spi.CoordinatorEvents;
+import io.dtm4j.core.spi.CrashPoints;
 import io.dtm4j.core.spi.CronReset;
 import io.dtm4j.core.spi.TransactionStore;
 import org.slf4j.Logger;
@@ -102,6 +103,7 @@ public final class Engine implements AutoCloseable {
         }
         TransactionFactory.NewTransaction t = factory.build(req, GlobalStatus.PREPARED, clock.instant());
         if (store.insert(t.global(), t.branches())) {
+            CrashPoints.reached(CrashPoints.AFTER_INTENT);
             LOG.info("gid={}: prepared {}", req.gid(), req.transType().wireName());
             events.statusChanged(req.gid(), req.transType(), GlobalStatus.PREPARED);
             return TransOutcome.success(GlobalStatus.PREPARED);
@@ -122,6 +124,7 @@ public final class Engine implements AutoCloseable {
         TransactionFactory.NewTransaction t = factory.build(req, GlobalStatus.SUBMITTED, clock.instant());
         boolean wait = req.options().waitResult();
         if (store.insert(t.global(), t.branches())) {
+            CrashPoints.reached(CrashPoints.AFTER_INTENT);
             LOG.info("gid={}: submitted {} ({} branch rows)", req.gid(), req.transType().wireName(),
                     t.branches().size());
             events.statusChanged(req.gid(), req.transType(), GlobalStatus.SUBMITTED);
@@ -200,6 +203,7 @@ public final class Engine implements AutoCloseable {
         }
         TransactionFactory.NewTransaction t = factory.build(req, GlobalStatus.PREPARED, clock.instant());
         if (store.insert(t.global(), t.branches())) {
+            CrashPoints.reached(CrashPoints.AFTER_INTENT);
             LOG.info("gid={}: prepared workflow", req.gid());
             events.statusChanged(req.gid(), req.transType(), GlobalStatus.PREPARED);
         }

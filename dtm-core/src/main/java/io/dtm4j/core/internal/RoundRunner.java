@@ -1,6 +1,7 @@
 package io.dtm4j.core.internal;
 
 import io.dtm4j.core.Branch;
+import io.dtm4j.core.BranchOp;
 import io.dtm4j.core.BranchOutcome;
 import io.dtm4j.core.BranchResult;
 import io.dtm4j.core.BranchUpdate;
@@ -11,6 +12,7 @@ import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.BranchCall;
 import io.dtm4j.core.spi.BranchInvoker;
 import io.dtm4j.core.spi.CoordinatorEvents;
+import io.dtm4j.core.spi.CrashPoints;
 import io.dtm4j.core.spi.TransactionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -127,6 +129,9 @@ final class RoundRunner {
     }
 
     private void call(Round r, List<Integer> rows) {
+        if (r.type() == TransType.XA && r.op(rows.get(0)) == BranchOp.COMMIT) {
+            CrashPoints.reached(CrashPoints.BETWEEN_XA_PREPARE_AND_COMMIT);
+        }
         if (rows.size() == 1) {
             int i = rows.get(0);
             record(r, i, invoke(branchCall(r.global(), r.branch(i))));
@@ -145,10 +150,22 @@ final class RoundRunner {
 
     private void record(Round r, int row, BranchOutcome o) {
         Branch b = r.branch(row);
+        crashPointAfterCall(b.op());
         events.branchCalled(r.global().gid(), r.type(), b.branchId(), b.op(), o.result());
         r.record(row, o);
         if (o.result() == BranchResult.SUCCESS) {
             r.resetIntervalIfGrown(intervals.reset(r.global()));
+        }
+    }
+
+    /** The crash point of a branch call that answered and is not yet recorded, by its op. */
+    private static void crashPointAfterCall(BranchOp op) {
+        switch (op) {
+            case ACTION -> CrashPoints.reached(CrashPoints.AFTER_BRANCH_CALL);
+            case COMPENSATE, CANCEL, ROLLBACK -> CrashPoints.reached(CrashPoints.DURING_COMPENSATION);
+            case CONFIRM -> CrashPoints.reached(CrashPoints.DURING_TCC_CONFIRM);
+            default -> {
+            }
         }
     }
 
