@@ -62,7 +62,15 @@ final class DtmChild implements AutoCloseable {
      * waits until {@code /api/ping} answers 200.
      */
     static DtmChild start(Path dir, String name, List<String> configLines) throws IOException, InterruptedException {
-        int port = freePort();
+        return start(dir, name, configLines, freePort());
+    }
+
+    /**
+     * Like {@link #start(Path, String, List)} on a given port, e.g. the port of a killed child, so that a restart
+     * keeps the address its clients were given.
+     */
+    static DtmChild start(Path dir, String name, List<String> configLines, int port)
+            throws IOException, InterruptedException {
         Path config = dir.resolve(name + ".yml");
         List<String> lines = new ArrayList<>(configLines);
         lines.add(0, "HttpPort: " + port);
