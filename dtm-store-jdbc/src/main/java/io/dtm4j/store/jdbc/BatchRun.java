@@ -37,15 +37,20 @@ final class BatchRun {
     private final WriteConnections connections;
     private final SqlErrors errors;
     private final AtomicLong commits;
+    private final AtomicLong writes;
     private SQLException cause;
     private RuntimeException failure;
     private boolean unreachable;
 
-    /** @param commits counts the batches committed, before their callers learn of it */
-    BatchRun(WriteConnections connections, SqlErrors errors, AtomicLong commits) {
+    /**
+     * @param commits counts the batches committed, before their callers learn of it
+     * @param writes  counts the ops those batches committed (an op that failed alone in its savepoint is not one)
+     */
+    BatchRun(WriteConnections connections, SqlErrors errors, AtomicLong commits, AtomicLong writes) {
         this.connections = connections;
         this.errors = errors;
         this.commits = commits;
+        this.writes = writes;
     }
 
     /**
@@ -63,6 +68,7 @@ final class BatchRun {
                 case COMMITTED, ENDED_ALONE -> {
                     if (end == End.COMMITTED) {
                         commits.incrementAndGet();
+                        writes.addAndGet(batch.stream().filter(op -> op.failure() == null).count());
                     }
                     batch.forEach(WriteOp::complete);
                     return end == End.COMMITTED;

@@ -40,6 +40,7 @@ final class BatchWriter implements AutoCloseable {
     private final BlockingQueue<WriteOp<?>> queue = new LinkedBlockingQueue<>();
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong writes = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
     private boolean closed;
 
@@ -95,6 +96,11 @@ final class BatchWriter implements AutoCloseable {
     /** How many transactions the writer threads have committed, together. */
     long commits() {
         return commits.get();
+    }
+
+    /** How many pieces of work the committed transactions held, together (each succeeded or returned false). */
+    long writes() {
+        return writes.get();
     }
 
     /** How many pieces of work are queued and not yet taken into a batch. */
@@ -156,7 +162,7 @@ final class BatchWriter implements AutoCloseable {
     }
 
     private void loop() {
-        BatchRun run = new BatchRun(connections, errors, commits);
+        BatchRun run = new BatchRun(connections, errors, commits, writes);
         List<WriteOp<?>> batch = new ArrayList<>(maxBatch);
         boolean stop = false;
         while (!stop) {
