@@ -132,7 +132,8 @@ final class Round {
             setStatus(i, BranchStatus.SUCCEED);
         } else if (o.result() == BranchResult.FAILURE && type() == TransType.SAGA && b.op() == BranchOp.ACTION) {
             setStatus(i, BranchStatus.FAILED);
-            failureReason = "url:" + b.url() + " return failed: " + o.detail();
+            // DTM's reason text (spec 3.1 step 5): Go wraps the answer as "<body>. FAILURE".
+            failureReason = "url:" + b.url() + " return failed: " + o.detail() + ". FAILURE";
         }
     }
 
