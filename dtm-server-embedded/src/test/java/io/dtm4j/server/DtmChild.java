@@ -71,15 +71,32 @@ final class DtmChild implements AutoCloseable {
      */
     static DtmChild start(Path dir, String name, List<String> configLines, int port)
             throws IOException, InterruptedException {
+        return start(dir, name, configLines, port, List.of());
+    }
+
+    /**
+     * Like {@link #start(Path, String, List)} with {@code jvmArgs} (e.g. {@code -Ddtm4j.crashAt=after-intent})
+     * on the child's command line before its main class.
+     */
+    static DtmChild start(Path dir, String name, List<String> configLines, List<String> jvmArgs)
+            throws IOException, InterruptedException {
+        return start(dir, name, configLines, freePort(), jvmArgs);
+    }
+
+    private static DtmChild start(Path dir, String name, List<String> configLines, int port, List<String> jvmArgs)
+            throws IOException, InterruptedException {
         Path config = dir.resolve(name + ".yml");
         List<String> lines = new ArrayList<>(configLines);
         lines.add(0, "HttpPort: " + port);
         Files.writeString(config, String.join("\n", lines) + "\n");
         Path log = dir.resolve(name + ".log");
-        List<String> cmd = List.of(javaBinary(), "-Duser.timezone=UTC", "-Xmx256m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true", "-cp", classpath(),
-                "io.dtm4j.server.DtmMain", "-p", Integer.toString(port), "-c", config.toString());
-        Files.writeString(log, "=== " + name + ": DtmMain -p " + port + " -c " + config + "\n"
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Duser.timezone=UTC", "-Xmx256m",
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true"));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", classpath(), "io.dtm4j.server.DtmMain", "-p", Integer.toString(port), "-c",
+                config.toString()));
+        Files.writeString(log, "=== " + name + ": " + String.join(" ", jvmArgs) + (jvmArgs.isEmpty() ? "" : " ")
+                + "DtmMain -p " + port + " -c " + config + "\n"
                 + String.join("\n", lines) + "\n===\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

@@ -6,33 +6,42 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.dtm4j.client.DtmClient;
 import io.dtm4j.client.DtmFailureException;
 import io.dtm4j.client.barrier.BarrierDialect;
 import io.dtm4j.client.barrier.BarrierOutcome;
 import io.dtm4j.client.barrier.BranchBarrier;
+import io.dtm4j.client.xa.XaBranch;
+import io.dtm4j.client.xa.XaDialect;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
 
 /**
- * A bank business service for the multi-node tests, on the JDK {@link HttpServer}: saga branches
+ * A bank business service for the multi-node and crash-point tests, on the JDK {@link HttpServer}: saga branches
  * {@code TransOut}, {@code TransOutRevert}, {@code TransIn} and {@code TransInRevert} under {@code /api/ledger/}
  * move {@code balance} of {@code user_account} in a MariaDB database or a PostgreSQL schema, each behind a
  * {@link BranchBarrier} on that database's barrier table, in one local transaction. {@code TransIn} holds its
@@ -40,6 +49,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * flight and a repeated delivery meets the first one's barrier row lock, while the few accounts do not become
  * a queue. Payload: {@code {"db":"mariadb"|"postgres","user":1,"amount":7}}, optionally {@code "slowMs":n} to
  * make a forward branch (TransOut, TransIn) hold for that long instead of the default (TransIn only).
+ *
+ * <p>The same transfer as TCC branches, barrier-protected too: {@code TransOutTry} debits, {@code TransOutConfirm}
+ * does nothing, {@code TransOutCancel} refunds; {@code TransInTry} does nothing, {@code TransInConfirm} credits,
+ * {@code TransInCancel} does nothing. And as XA branches through {@link XaBranch} once {@link #xa} named the
+ * coordinator: {@code TransOutXa/<db>} and {@code TransInXa/<db>} debit or credit in a local XA transaction of
+ * that database (phase two comes without a body, so the database is in the path).
  *
  * <p>Every call is recorded with the coordinator node that made it ({@link SocketOwners}), its arrival and end
  * time and what the barrier did. Thread-safe.
@@ -63,6 +78,8 @@ final class LedgerBusi implements AutoCloseable {
     private final ExecutorService threads;
     private final HttpServer server;
     private final List<Call> calls = new ArrayList<>();
+    private final Map<String, DataSource> xaSources = new TreeMap<>();
+    private volatile Map<String, XaBranch> xa = Map.of();
     private volatile SocketOwners owners = new SocketOwners(List.of());
 
     /**
@@ -89,6 +106,9 @@ final class LedgerBusi implements AutoCloseable {
                 }
             }
         }
+        // MySQL keeps a prepared XA transaction on its session until the session ends: no pool for XA there
+        xaSources.put(MARIADB, new Unpooled(ItStore.MARIADB.jdbcUrl(mariadb, schema), mariadb));
+        xaSources.put(POSTGRES, dbs.get(POSTGRES));
         AtomicInteger n = new AtomicInteger();
         threads = Executors.newFixedThreadPool(48, r -> {
             Thread t = new Thread(r, "ledger-busi-" + n.incrementAndGet());
@@ -104,6 +124,15 @@ final class LedgerBusi implements AutoCloseable {
     /** Tells the service which processes are which coordinator node. */
     void nodes(List<SocketOwners.Candidate> nodes) {
         owners = new SocketOwners(nodes);
+    }
+
+    /** Makes the XA routes register their branches with the coordinator behind {@code client}. */
+    void xa(DtmClient client) {
+        Map<String, XaBranch> m = new TreeMap<>();
+        xaSources.forEach((db, ds) -> m.put(db, XaBranch.builder().client(client).dataSource(ds)
+                .dialect(MARIADB.equals(db) ? XaDialect.MYSQL : XaDialect.POSTGRESQL).barrierTable(barrierTable())
+                .build()));
+        xa = Map.copyOf(m);
     }
 
     /** The URL of a route, e.g. {@code url("TransIn")}. */
@@ -140,6 +169,19 @@ final class LedgerBusi implements AutoCloseable {
         return out;
     }
 
+    /** Keys {@code gid/branch/op/barrier_id} that occur in more than one barrier row of one database. */
+    List<String> duplicateBarrierKeys(String db) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = dbs.get(db).getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select gid, branch_id, op, barrier_id from " + barrierTable()
+                     + " group by gid, branch_id, op, barrier_id having count(*) > 1")) {
+            while (rs.next()) {
+                out.add(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3) + "/" + rs.getString(4));
+            }
+        }
+        return out;
+    }
+
     /** Barrier rows of the whole table in one database. */
     long barrierRowCount(String db) throws SQLException {
         return queryLong(db, "select count(*) from " + barrierTable());
@@ -166,6 +208,10 @@ final class LedgerBusi implements AutoCloseable {
         int status;
         try {
             JsonNode t = JSON.readTree(ex.getRequestBody().readAllBytes());
+            if (route.startsWith("TransOutXa/") || route.startsWith("TransInXa/")) {
+                xaCall(ex, route, query, t == null ? JSON.missingNode() : t, node, arrived);
+                return;
+            }
             String db = t.path("db").asText();
             int user = t.path("user").asInt();
             long amount = t.path("amount").asLong();
@@ -188,6 +234,10 @@ final class LedgerBusi implements AutoCloseable {
                     move(c, user, amount);
                 });
                 case "TransInRevert" -> barrier.call(ds, c -> move(c, user, -amount));
+                case "TransOutTry", "TransOutCancel" -> barrier.call(ds, c -> move(c, user,
+                        route.endsWith("Try") ? -amount : amount));
+                case "TransInConfirm" -> barrier.call(ds, c -> move(c, user, amount));
+                case "TransOutConfirm", "TransInTry", "TransInCancel" -> barrier.call(ds, c -> { });
                 default -> throw new IllegalArgumentException("no route " + route);
             };
             outcome = o.name();
@@ -200,8 +250,42 @@ final class LedgerBusi implements AutoCloseable {
                     : "");
             status = 500;
         }
-        record(new Call(node, query.getOrDefault("gid", ""), query.getOrDefault("branch_id", ""),
-                query.getOrDefault("op", ""), route, arrived, System.nanoTime(), outcome));
+        reply(ex, new Call(node, query.getOrDefault("gid", ""), query.getOrDefault("branch_id", ""),
+                query.getOrDefault("op", ""), route, arrived, System.nanoTime(), outcome), status);
+    }
+
+    /**
+     * An XA branch: phase one ({@code op=action}, the body's user and amount) or phase two (no body), on the
+     * database named in the path.
+     */
+    private void xaCall(HttpExchange ex, String route, Map<String, String> query, JsonNode t, String node,
+                        long arrived) {
+        String db = route.substring(route.indexOf('/') + 1);
+        String outcome;
+        int status;
+        try {
+            XaBranch branch = xa.get(db);
+            if (branch == null) {
+                throw new IllegalStateException("no XA branch for db '" + db + "' (call xa(client) first)");
+            }
+            long delta = route.startsWith("TransOut") ? -t.path("amount").asLong() : t.path("amount").asLong();
+            int user = t.path("user").asInt();
+            branch.handle(query, c -> move(c, user, delta));
+            outcome = "XA_" + query.getOrDefault("op", "?").toUpperCase(Locale.ROOT);
+            status = 200;
+        } catch (DtmFailureException e) {
+            outcome = "FAILURE";
+            status = 409;
+        } catch (Exception e) {
+            outcome = "ERROR:" + e.getClass().getSimpleName();
+            status = 500;
+        }
+        reply(ex, new Call(node, query.getOrDefault("gid", ""), query.getOrDefault("branch_id", ""),
+                query.getOrDefault("op", ""), route, arrived, System.nanoTime(), outcome), status);
+    }
+
+    private void reply(HttpExchange ex, Call call, int status) {
+        record(call);
         // A 500 body must not contain FAILURE or ONGOING, which the coordinator would read as results.
         String body = status == 200 ? "{\"dtm_result\":\"SUCCESS\"}"
                 : status == 409 ? "{\"dtm_result\":\"FAILURE\"}" : "{\"error\":\"temporary\"}";
@@ -261,6 +345,60 @@ final class LedgerBusi implements AutoCloseable {
                 throw new SQLException("no row: " + sql);
             }
             return rs.getLong(1);
+        }
+    }
+
+    /** A new connection per {@code getConnection()}, for MySQL's XA transactions. */
+    private static final class Unpooled implements DataSource {
+        private final String url;
+        private final ItStore.Endpoint endpoint;
+
+        Unpooled(String url, ItStore.Endpoint endpoint) {
+            this.url = url;
+            this.endpoint = endpoint;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            return DriverManager.getConnection(url, endpoint.user(), endpoint.password());
+        }
+
+        @Override
+        public Connection getConnection(String user, String password) throws SQLException {
+            return DriverManager.getConnection(url, user, password);
+        }
+
+        @Override
+        public PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(PrintWriter out) {
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return 0;
+        }
+
+        @Override
+        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+            throw new SQLFeatureNotSupportedException("no parent logger");
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> iface) throws SQLException {
+            throw new SQLException("not a wrapper");
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> iface) {
+            return false;
         }
     }
 
