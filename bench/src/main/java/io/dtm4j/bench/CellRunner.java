@@ -1,0 +1,260 @@
+package io.dtm4j.bench;
+
+import io.dtm4j.client.DtmClient;
+import io.dtm4j.client.OkHttpBranchInvoker;
+import io.dtm4j.core.BranchResult;
+import io.dtm4j.core.Coordinator;
+import io.dtm4j.core.TransType;
+import io.dtm4j.core.spi.BranchCall;
+import io.dtm4j.core.spi.TransactionStore;
+import io.dtm4j.core.testing.CountingTransactionStore;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Runs one cell: sets up its subject (coordinator, server, store-only shape), loads it untimed, then brackets the
+ * timed run with snapshots of every counter (the store's, the busi stub's, CPU and allocation) and divides the
+ * deltas by the transactions completed. Not thread-safe.
+ */
+final class CellRunner {
+    private static final long SELF = ProcessHandle.current().pid();
+    private static final Duration SERVER_CALL_TIMEOUT = Duration.ofSeconds(30);
+
+    private final StoreAdmin admin;
+    private final BusiStub busi;
+    private final Path dtmJar;
+    private final Path workDir;
+
+    CellRunner(StoreAdmin admin, BusiStub busi, Path dtmJar, Path workDir) {
+        this.admin = admin;
+        this.busi = busi;
+        this.dtmJar = dtmJar;
+        this.workDir = workDir;
+    }
+
+    /** What the timed run is applied to, and where its counters are read. */
+    private interface Subject extends AutoCloseable {
+        LoadDriver.Tx tx();
+
+        /** CPU of the coordinator's process so far, in microseconds. */
+        long cpuMicros();
+
+        /** The coordinator JVM's threads; null when it could not be reached. */
+        JvmProbe probe();
+
+        /** Our store in this process, or null. */
+        TransactionStore localStore();
+
+        /** The engine's store calls, or null when not counted. */
+        CountingTransactionStore counting();
+
+        @Override
+        void close();
+    }
+
+    private record Snapshot(Map<String, Long> store, long cpuMicros, JvmProbe.Snapshot jvm, Map<String, Long> busi,
+                            long storeCpuMicros, int spiWrites, int spiReads) {
+    }
+
+    CellResult run(CellSpec spec) throws SQLException {
+        try (StoreSpace space = new StoreSpace(spec.store(), spec.name(), admin, workDir);
+             Subject s = subject(spec, space)) {
+            load(spec, s.tx(), spec.warmup(), spec.name() + "w");
+            admin.settle(spec.store());
+            Snapshot before = snapshot(spec, s);
+            LoadResult r = load(spec, s.tx(), spec.measure(), spec.name());
+            admin.settle(spec.store());
+            Snapshot after = snapshot(spec, s);
+            return result(spec, r, before, after, s.probe() == null ? "allocation not measured (no JMX)" : "");
+        }
+    }
+
+    private static LoadResult load(CellSpec spec, LoadDriver.Tx tx, Duration d, String prefix) {
+        return spec.openRate() > 0 ? LoadDriver.open(tx, spec.openRate(), d, spec.concurrency(), prefix)
+                : LoadDriver.closed(tx, spec.concurrency(), d, prefix);
+    }
+
+    private Snapshot snapshot(CellSpec spec, Subject s) {
+        CountingTransactionStore c = s.counting();
+        return new Snapshot(admin.counters(spec.store(), s.localStore()), s.cpuMicros(),
+                s.probe() == null ? null : s.probe().snapshot(), busi.counts(), storeCpu(spec.store()),
+                c == null ? 0 : c.writes(), c == null ? 0 : c.reads());
+    }
+
+    private static CellResult result(CellSpec spec, LoadResult r, Snapshot b, Snapshot a, String note) {
+        double n = Math.max(1, r.completed());
+        Map<String, Double> store = new TreeMap<>();
+        a.store().forEach((k, v) -> store.put(k, (v - b.store().getOrDefault(k, 0L)) / n));
+        Map<String, Double> calls = new TreeMap<>();
+        a.busi().forEach((k, v) -> {
+            long d = v - b.busi().getOrDefault(k, 0L);
+            if (d > 0) {
+                calls.put(k, d / n);
+            }
+        });
+        double cpu = a.cpuMicros() - b.cpuMicros();
+        double alloc = Double.NaN;
+        if (a.jvm() != null && b.jvm() != null) {
+            // in this JVM the busi stub's threads are not the coordinator's
+            cpu -= (a.jvm().excludedCpuNanos() - b.jvm().excludedCpuNanos()) / 1000.0;
+            alloc = JvmProbe.allocatedBetween(b.jvm(), a.jvm()) / n;
+        }
+        boolean counted = spec.countSpi();
+        String notes = r.errors() > 0 ? join(note, r.errors() + " errors, first: " + r.firstError()) : note;
+        return new CellResult(spec, r, store, calls, counted ? (a.spiWrites() - b.spiWrites()) / n : Double.NaN,
+                counted ? (a.spiReads() - b.spiReads()) / n : Double.NaN, cpu / n,
+                a.storeCpuMicros() < 0 ? Double.NaN : (a.storeCpuMicros() - b.storeCpuMicros()) / n, alloc, notes);
+    }
+
+    private static String join(String a, String b) {
+        return a.isEmpty() ? b : a + "; " + b;
+    }
+
+    private static long storeCpu(StoreKind kind) {
+        return switch (kind) {
+            case POSTGRES -> ProcStat.cpuMicrosOf(Set.of("postgres"));
+            case MARIADB -> ProcStat.cpuMicrosOf(Set.of("mariadbd"));
+            case REDIS -> ProcStat.cpuMicrosOf(Set.of("redis-server"));
+            default -> -1;
+        };
+    }
+
+    private Subject subject(CellSpec spec, StoreSpace space) throws SQLException {
+        return switch (spec.mode()) {
+            case NO_DTM -> noDtm();
+            case EMBEDDED -> embedded(spec, space);
+            case SERVER -> server(spec, space);
+            case STORE_DTM, STORE_OURS -> storeOnly(spec, space);
+            case RAW -> raw(spec);
+        };
+    }
+
+    private Subject noDtm() {
+        OkHttpBranchInvoker invoker = OkHttpBranchInvoker.builder().build();
+        byte[] body = Workload.BODY.getBytes(StandardCharsets.UTF_8);
+        String out = busi.url() + "/TransOut";
+        String in = busi.url() + "/TransIn";
+        LoadDriver.Tx tx = gid -> {
+            call(invoker, new BranchCall(gid, TransType.SAGA, "01", "action", out, body, "http", Map.of(),
+                    Coordinator.DEFAULT_REQUEST_TIMEOUT));
+            call(invoker, new BranchCall(gid, TransType.SAGA, "02", "action", in, body, "http", Map.of(),
+                    Coordinator.DEFAULT_REQUEST_TIMEOUT));
+        };
+        return local(tx, null, null, invoker);
+    }
+
+    private static void call(OkHttpBranchInvoker invoker, BranchCall call) {
+        if (invoker.invoke(call).result() != BranchResult.SUCCESS) {
+            throw new IllegalStateException("gid=" + call.gid() + ": busi call " + call.url() + " did not succeed");
+        }
+    }
+
+    private Subject embedded(CellSpec spec, StoreSpace space) {
+        TransactionStore raw = space.open();
+        CountingTransactionStore counting = spec.countSpi() ? new CountingTransactionStore(raw) : null;
+        OkHttpBranchInvoker invoker = OkHttpBranchInvoker.builder().build();
+        Coordinator coordinator = Coordinator.builder().store(counting != null ? counting : raw).invoker(invoker)
+                .build();
+        DtmClient client = DtmClient.builder().coordinator(coordinator).branchInvoker(invoker).build();
+        return local(spec.workload().on(client, busi.url()), raw, counting, client, coordinator, invoker, raw);
+    }
+
+    private Subject storeOnly(CellSpec spec, StoreSpace space) {
+        TransactionStore store = space.open();
+        LoadDriver.Tx tx = spec.mode() == Mode.STORE_DTM ? StoreOnly.dtmShaped(store) : StoreOnly.ours(store);
+        return local(tx, store, null, store);
+    }
+
+    private Subject raw(CellSpec spec) throws SQLException {
+        RawCeiling ceiling = RawCeiling.open(spec.store(), admin.env(), spec.name());
+        return local(ceiling.tx(), null, null, ceiling);
+    }
+
+    /** A subject in this JVM; {@code closeables} close in order. */
+    private static Subject local(LoadDriver.Tx tx, TransactionStore store, CountingTransactionStore counting,
+                                 AutoCloseable... closeables) {
+        JvmProbe probe = JvmProbe.local();
+        return new Subject() {
+            public LoadDriver.Tx tx() {
+                return tx;
+            }
+
+            public long cpuMicros() {
+                return ProcStat.cpuMicros(SELF);
+            }
+
+            public JvmProbe probe() {
+                return probe;
+            }
+
+            public TransactionStore localStore() {
+                return store;
+            }
+
+            public CountingTransactionStore counting() {
+                return counting;
+            }
+
+            public void close() {
+                closeAll(List.of(closeables));
+            }
+        };
+    }
+
+    private Subject server(CellSpec spec, StoreSpace space) {
+        ServerProcess server = ServerProcess.start(dtmJar, workDir, spec.name(), space.serverConfig(), List.of(),
+                spec.heapMib());
+        DtmClient client = DtmClient.builder().serverUrl(server.apiUrl()).timeout(SERVER_CALL_TIMEOUT).build();
+        JvmProbe attached;
+        try {
+            attached = JvmProbe.attach(server.pid());
+        } catch (IOException | RuntimeException e) {
+            attached = null;
+        }
+        JvmProbe probe = attached;
+        LoadDriver.Tx tx = spec.workload().on(client, busi.url());
+        return new Subject() {
+            public LoadDriver.Tx tx() {
+                return tx;
+            }
+
+            public long cpuMicros() {
+                return ProcStat.cpuMicros(server.pid());
+            }
+
+            public JvmProbe probe() {
+                return probe;
+            }
+
+            public TransactionStore localStore() {
+                return null;
+            }
+
+            public CountingTransactionStore counting() {
+                return null;
+            }
+
+            public void close() {
+                closeAll(probe == null ? List.of(client, server) : List.of(client, probe, server));
+            }
+        };
+    }
+
+    private static void closeAll(List<AutoCloseable> closeables) {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // the cell is over; what did not close goes with the JVM
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.dtm4j.bench;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How long and how big a run is: {@code --quick} (a smoke of 1-2 minutes, noisy) or {@code --full} (the short
+ * matrix of the protocol, about 10 minutes on 2 cores).
+ *
+ * @param name           quick or full
+ * @param warmup         untimed load before each coordinator cell
+ * @param serverWarmup   untimed load before each server cell (a new JVM: its JIT needs longer)
+ * @param measure        timed window of each coordinator cell
+ * @param storeWarmup    untimed load before each store-only cell
+ * @param storeMeasure   timed window of each store-only cell
+ * @param countWindow    timed window of each C=1 store-work cell
+ * @param concurrency    closed-loop concurrency of the throughput cells (64: the group-commit regime)
+ * @param recoveryN      transactions in flight in the recovery test
+ * @param recoveryStores stores the recovery test runs on
+ * @param moreWorkloads  also TCC and msg throughput at {@code concurrency} on SQLite
+ */
+record Profile(String name, Duration warmup, Duration serverWarmup, Duration measure, Duration storeWarmup,
+               Duration storeMeasure, Duration countWindow, int concurrency, int recoveryN,
+               List<StoreKind> recoveryStores, boolean moreWorkloads) {
+
+    static Profile quick() {
+        return new Profile("quick", Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(2),
+                Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(700), 64, 500,
+                List.of(StoreKind.SQLITE), false);
+    }
+
+    static Profile full() {
+        return new Profile("full", Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(10),
+                Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(2), 64, 10_000,
+                List.of(StoreKind.SQLITE, StoreKind.POSTGRES, StoreKind.REDIS), true);
+    }
+
+    Profile withRecoveryN(int n) {
+        return new Profile(name, warmup, serverWarmup, measure, storeWarmup, storeMeasure, countWindow, concurrency,
+                n, recoveryStores, moreWorkloads);
+    }
+
+    Profile withConcurrency(int c) {
+        return new Profile(name, warmup, serverWarmup, measure, storeWarmup, storeMeasure, countWindow, c,
+                recoveryN, recoveryStores, moreWorkloads);
+    }
+}
