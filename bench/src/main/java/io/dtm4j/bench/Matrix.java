@@ -25,8 +25,6 @@ import java.util.TreeMap;
 final class Matrix {
     /** The server heap of every cell but the memory bisection. */
     static final int HEAP_MIB = 256;
-    /** The heaps the bisection may try, smallest first. */
-    static final int[] HEAPS = {64, 96, 128, 192};
     /** The share of the 256 MiB rate a heap must keep. */
     static final double HEAP_KEEP = 0.9;
 
@@ -111,21 +109,29 @@ final class Matrix {
                 .withOpenRate(Math.max(1, Math.round(max.tps() / 2)), name(base))));
     }
 
-    /** Bisection over {@link #HEAPS}: halves where 90% of the 256 MiB rate is kept or lost. */
+    /**
+     * Bisection over the profile's heaps: halves where 90% of the 256 MiB rate is kept or lost. The 256 MiB rate is
+     * measured again right before, so that the cells compared are neighbours in time.
+     */
     private void heaps() {
-        Optional<CellResult> ref = find(Mode.SERVER, Workload.SAGA, StoreKind.SQLITE);
-        if (ref.isEmpty() || ref.get().tps() <= 0) {
+        Optional<CellResult> server = find(Mode.SERVER, Workload.SAGA, StoreKind.SQLITE);
+        if (server.isEmpty() || server.get().tps() <= 0) {
             return;
         }
-        heapTps.put(HEAP_MIB, ref.get().tps());
+        CellResult ref = run(server.get().spec().withHeap(HEAP_MIB, name("heap_" + HEAP_MIB + "_sqlite")));
+        if (ref.tps() <= 0) {
+            return;
+        }
+        heapTps.put(HEAP_MIB, ref.tps());
+        List<Integer> heaps = p.heaps();
         int lo = 0;
-        int hi = HEAPS.length - 1;
+        int hi = heaps.size() - 1;
         while (lo <= hi) {
             int mid = (lo + hi) / 2;
-            int mib = HEAPS[mid];
-            CellResult r = run(ref.get().spec().withHeap(mib, name("heap_" + mib + "_sqlite")));
+            int mib = heaps.get(mid);
+            CellResult r = run(ref.spec().withHeap(mib, name("heap_" + mib + "_sqlite")));
             heapTps.put(mib, r.tps());
-            if (r.tps() >= HEAP_KEEP * ref.get().tps() && r.load().errors() == 0) {
+            if (r.tps() >= HEAP_KEEP * ref.tps() && r.load().errors() == 0) {
                 hi = mid - 1;
             } else {
                 lo = mid + 1;

@@ -18,30 +18,31 @@ import java.util.List;
  * @param recoveryN      transactions in flight in the recovery test
  * @param recoveryStores stores the recovery test runs on
  * @param moreWorkloads  also TCC and msg throughput at {@code concurrency} on SQLite
+ * @param heaps          server heaps (MiB, ascending) the memory bisection may try below 256 MiB
  */
 record Profile(String name, Duration warmup, Duration serverWarmup, Duration measure, Duration storeWarmup,
                Duration storeMeasure, Duration countWindow, int concurrency, int recoveryN,
-               List<StoreKind> recoveryStores, boolean moreWorkloads) {
+               List<StoreKind> recoveryStores, boolean moreWorkloads, List<Integer> heaps) {
 
     static Profile quick() {
         return new Profile("quick", Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(2),
-                Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(700), 64, 500,
-                List.of(StoreKind.SQLITE), false);
+                Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(500), 64, 500,
+                List.of(StoreKind.SQLITE), false, List.of(128));
     }
 
     static Profile full() {
-        return new Profile("full", Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(10),
-                Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(2), 64, 10_000,
-                List.of(StoreKind.SQLITE, StoreKind.POSTGRES, StoreKind.REDIS), true);
+        return new Profile("full", Duration.ofSeconds(5), Duration.ofSeconds(8), Duration.ofSeconds(10),
+                Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(1500), 64, 10_000,
+                List.of(StoreKind.SQLITE, StoreKind.POSTGRES, StoreKind.REDIS), true, List.of(64, 96, 128, 192));
     }
 
     Profile withRecoveryN(int n) {
         return new Profile(name, warmup, serverWarmup, measure, storeWarmup, storeMeasure, countWindow, concurrency,
-                n, recoveryStores, moreWorkloads);
+                n, recoveryStores, moreWorkloads, heaps);
     }
 
     Profile withConcurrency(int c) {
         return new Profile(name, warmup, serverWarmup, measure, storeWarmup, storeMeasure, countWindow, c,
-                recoveryN, recoveryStores, moreWorkloads);
+                recoveryN, recoveryStores, moreWorkloads, heaps);
     }
 }

@@ -49,6 +49,11 @@ final class Recovery {
         double ratio() {
             return recoveryTps() / steadyTps;
         }
+
+        /** The rate once recovery had started: without the wait for the first recovery poll. */
+        double tpsAfterFirst() {
+            return drainMillis <= firstMillis ? Double.NaN : inFlight * 1000.0 / (drainMillis - firstMillis);
+        }
     }
 
     private final StoreAdmin admin;

@@ -19,7 +19,7 @@ record Verdict(String figure, String scope, String target, String measured, Stri
         if (Double.isNaN(value)) {
             return new Verdict(figure, scope, target, "-", "not measured");
         }
-        if (value <= limit) {
+        if (shown(value) <= limit) {
             return new Verdict(figure, scope, target, num(value), "met");
         }
         return new Verdict(figure, scope, target, num(value), String.format(Locale.ROOT,
@@ -32,7 +32,7 @@ record Verdict(String figure, String scope, String target, String measured, Stri
         if (Double.isNaN(value) || Double.isInfinite(value)) {
             return new Verdict(figure, scope, target, "-", "not measured");
         }
-        if (value >= limit) {
+        if (shown(value) >= limit) {
             return new Verdict(figure, scope, target, num(value), "met");
         }
         return new Verdict(figure, scope, target, num(value), String.format(Locale.ROOT,
@@ -57,6 +57,13 @@ record Verdict(String figure, String scope, String target, String measured, Stri
     /** Replaces the measured text, e.g. to give a unit. */
     Verdict withMeasured(String text) {
         return new Verdict(figure, scope, target, text, status);
+    }
+
+    /** The value as {@link #num} shows it, so that a verdict never contradicts the number beside it. */
+    private static double shown(double v) {
+        double a = Math.abs(v);
+        double scale = a < 10 ? 100 : a < 100 ? 10 : 1;
+        return Math.round(v * scale) / scale;
     }
 
     /** Two decimals below 10, one below 100, none above. */
