@@ -126,6 +126,35 @@ final class DtmChild implements AutoCloseable {
         }
     }
 
+    /**
+     * Threads of the child whose name starts with {@code namePrefix} and whose stack contains {@code frame}, from a
+     * thread dump ({@code jcmd <pid> Thread.print}) written to a file in {@code dir}; each as its first 12 lines.
+     * A dump that does not finish within 20 s is reported as one such thread.
+     */
+    List<String> threadsInside(Path dir, String namePrefix, String frame) throws IOException, InterruptedException {
+        return threadsInside(dir, namePrefix, frame, 12);
+    }
+
+    /** {@link #threadsInside(Path, String, String)} with the first {@code lines} lines of each stack. */
+    List<String> threadsInside(Path dir, String namePrefix, String frame, int lines)
+            throws IOException, InterruptedException {
+        Path jcmd = Paths.get(System.getProperty("java.home"), "bin", "jcmd");
+        Path out = dir.resolve(name + "-threads-" + System.nanoTime() + ".txt");
+        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid()), "Thread.print")
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return List.of("(thread dump timed out)");
+        }
+        List<String> found = new ArrayList<>();
+        for (String block : Files.readString(out, StandardCharsets.UTF_8).split("\\R\\R")) {
+            if (block.startsWith("\"" + namePrefix) && block.contains(frame)) {
+                found.add(String.join("\n", block.lines().limit(lines).toList()));
+            }
+        }
+        return found;
+    }
+
     @Override
     public void close() {
         if (process.isAlive()) {

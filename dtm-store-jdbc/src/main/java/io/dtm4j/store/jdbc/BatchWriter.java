@@ -78,6 +78,17 @@ final class BatchWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Like {@link #write} for work that may wait long for the database's answer (deleting every row): its batch
+     * waits as long as a read may, not the shorter bound of writes.
+     */
+    <T> T writeLong(String what, WriteOp.Work<T> work) {
+        return write(what, c -> {
+            connections.allowLongAnswers(c);
+            return work.run(c);
+        });
+    }
+
     /** Queues {@code work} without waiting; for tests that need several writes in one batch. */
     <T> CompletableFuture<T> writeAsync(String what, WriteOp.Work<T> work) {
         WriteOp<T> op = new WriteOp<>(what, work);

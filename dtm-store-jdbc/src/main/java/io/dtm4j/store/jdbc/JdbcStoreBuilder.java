@@ -128,7 +128,9 @@ public final class JdbcStoreBuilder {
 
     /**
      * Longest wait for any answer on an open connection before it is dropped (a hung database, a lock held
-     * too long). Default 30 s; 0 (wait forever) or 1 s to 24 h.
+     * too long). Default 30 s; 0 (wait forever) or 1 s to 24 h. Writes wait at most twice the connect timeout
+     * (at least 5 s) when that is shorter, so that a hung database fails them fast; deleting every transaction
+     * waits the full socket timeout.
      */
     public JdbcStoreBuilder socketTimeout(Duration value) {
         this.socketTimeout = duration("socketTimeout", value, Duration.ofSeconds(1), Duration.ofHours(24), true);

@@ -211,7 +211,7 @@ public final class JdbcTransactionStore implements TransactionStore {
 
     @Override
     public long deleteAll() {
-        return write("delete all transactions", writes::deleteAll);
+        return writer.writeLong("delete all transactions", writes::deleteAll);
     }
 
     @Override

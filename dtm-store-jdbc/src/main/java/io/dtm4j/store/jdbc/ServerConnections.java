@@ -33,6 +33,8 @@ final class ServerConnections {
     private static final long MIN_IDLE_MILLIS = 10_000;
     private static final long MAX_IDLE_MILLIS = 600_000;
     private static final long KEEPALIVE_MILLIS = 120_000;
+    /** The shortest answer bound of a write connection, so that a short connect timeout cannot fail slow commits. */
+    private static final Duration MIN_WRITE_ANSWER = Duration.ofSeconds(5);
     /** UTC, and strict: a value too long fails instead of being cut. */
     private static final String MYSQL_SESSION = "SET time_zone = '+00:00', sql_mode = IF(@@sql_mode = '',"
             + " 'STRICT_ALL_TABLES', CONCAT(@@sql_mode, ',STRICT_ALL_TABLES'))";
@@ -47,13 +49,19 @@ final class ServerConnections {
     ServerConnections(StoreSettings settings) {
         this.s = settings;
         this.url = url(settings, settings.database());
-        this.properties = properties(settings);
-        this.login = new Properties();
-        login.putAll(properties);
-        login.put("user", settings.user());
-        if (settings.password() != null) {
-            login.put("password", settings.password());
+        this.properties = properties(settings, settings.socketTimeout());
+        this.login = withLogin(properties);
+    }
+
+    /** A copy of {@code driverProperties} with user and password, for {@link DriverManager}. */
+    private Properties withLogin(Properties driverProperties) {
+        Properties p = new Properties();
+        p.putAll(driverProperties);
+        p.put("user", s.user());
+        if (s.password() != null) {
+            p.put("password", s.password());
         }
+        return p;
     }
 
     /** {@code postgres://host:port/db?schema=s} or {@code mysql://host:port/db}: no user, no password. */
@@ -114,24 +122,44 @@ final class ServerConnections {
         }
     }
 
-    /** The connections of the writer threads: a pool of {@code writers}, autocommit off. */
+    /**
+     * The connections of the writer threads: a pool of {@code writers}, autocommit off. They wait for an answer at
+     * most {@link #writeAnswerTimeout}, not the socket timeout: a writer whose statement is in flight when the
+     * database hangs (SIGSTOP, a frozen VM, a dead link without a reset) would otherwise hold every write queued
+     * behind its batch for the whole socket timeout; failing it frees the thread and fails the queued writes at once.
+     */
     Source writeSource() {
-        HikariConfig config = config("write");
+        Properties props = properties(s, writeAnswerTimeout(s));
+        HikariConfig config = config("write", props);
         config.setMaximumPoolSize(s.writers());
         config.setMinimumIdle(s.writers());
         config.setIdleTimeout(0); // a fixed-size pool retires nothing for idleness; HikariCP warns if it is set
         config.setAutoCommit(false);
-        return new Source(new HikariDataSource(config), false);
+        return new Source(new HikariDataSource(config), false, withLogin(props));
+    }
+
+    /**
+     * How long a write connection waits for any answer: twice the connect timeout, at least 5 s, at most the socket
+     * timeout (none when the socket timeout is zero). Writes are single rows in short batches, so an answer that
+     * takes longer means the database hangs; {@link #allowLongAnswers} lifts it for the one write that may take long.
+     */
+    static Duration writeAnswerTimeout(StoreSettings s) {
+        if (s.socketTimeout().isZero()) {
+            return Duration.ZERO;
+        }
+        Duration bound = s.connectTimeout().multipliedBy(2);
+        bound = bound.compareTo(MIN_WRITE_ANSWER) < 0 ? MIN_WRITE_ANSWER : bound;
+        return bound.compareTo(s.socketTimeout()) > 0 ? s.socketTimeout() : bound;
     }
 
     /** The connections of reads: a pool of up to {@code maxOpenConns - writers}, {@code maxIdleConns} kept open. */
     Source readSource() {
-        HikariConfig config = config("read");
+        HikariConfig config = config("read", properties);
         int size = s.maxOpenConns() - s.writers();
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(Math.min(size, s.maxIdleConns()));
         config.setAutoCommit(true);
-        return new Source(new HikariDataSource(config), true);
+        return new Source(new HikariDataSource(config), true, login);
     }
 
     /**
@@ -144,10 +172,13 @@ final class ServerConnections {
     final class Source implements JdbcTransactionStore.ReadConnections {
         private final HikariDataSource pool;
         private final boolean autoCommit;
+        /** Driver properties with the credentials, for a direct connection. */
+        private final Properties direct;
 
-        private Source(HikariDataSource pool, boolean autoCommit) {
+        private Source(HikariDataSource pool, boolean autoCommit, Properties direct) {
             this.pool = pool;
             this.autoCommit = autoCommit;
+            this.direct = direct;
         }
 
         /** A connection; closing it gives it back to the pool (or closes a direct one). */
@@ -161,10 +192,10 @@ final class ServerConnections {
                 }
                 Connection c;
                 try {
-                    c = DriverManager.getConnection(url, login);
-                } catch (SQLException direct) {
-                    direct.addSuppressed(e);
-                    throw direct;
+                    c = DriverManager.getConnection(url, direct);
+                } catch (SQLException failed) {
+                    failed.addSuppressed(e);
+                    throw failed;
                 }
                 try {
                     c.setAutoCommit(autoCommit);
@@ -175,6 +206,14 @@ final class ServerConnections {
                     throw setup;
                 }
             }
+        }
+
+        /**
+         * Lets {@code c} wait for an answer up to the socket timeout until it goes back to the pool (HikariCP then
+         * restores the pool's bound), for a write that may take long: deleting every row of a big store.
+         */
+        void allowLongAnswers(Connection c) throws SQLException {
+            c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, s.socketTimeout().toMillis()));
         }
 
         /** The pool's connections now. */
@@ -188,11 +227,11 @@ final class ServerConnections {
         }
     }
 
-    private HikariConfig config(String role) {
+    private HikariConfig config(String role, Properties driverProperties) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("dtm-" + s.dialect().scheme() + "-" + role);
         config.setJdbcUrl(url);
-        config.setDataSourceProperties(properties);
+        config.setDataSourceProperties(driverProperties);
         config.setUsername(s.user());
         if (s.password() != null) {
             config.setPassword(s.password());
@@ -245,10 +284,10 @@ final class ServerConnections {
         return prefix + address(s) + "/" + database;
     }
 
-    private static Properties properties(StoreSettings s) {
+    private static Properties properties(StoreSettings s, Duration socketTimeout) {
         Map<String, String> p = new LinkedHashMap<>();
         long connectMillis = s.connectTimeout().toMillis();
-        long socketMillis = s.socketTimeout().toMillis();
+        long socketMillis = socketTimeout.toMillis();
         if (s.dialect() == SqlDialect.POSTGRES) {
             // pgjdbc takes whole seconds; round up so a short timeout is not "none".
             String connectSeconds = Long.toString((connectMillis + 999) / 1000);

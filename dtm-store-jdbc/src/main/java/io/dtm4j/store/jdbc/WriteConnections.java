@@ -27,6 +27,14 @@ interface WriteConnections extends AutoCloseable {
     /** Gives the connection back after a batch. */
     void release(Connection c);
 
+    /**
+     * Lets the statements on {@code c} wait for an answer as long as any read may, for the rest of the batch: for a
+     * write that may take long (deleting every row). Nothing to do where writes have no shorter bound.
+     */
+    default void allowLongAnswers(Connection c) throws SQLException {
+        // SQLite: no socket, no bound
+    }
+
     /** Closes every connection; called once, after the writer threads stopped. */
     @Override
     void close();
@@ -102,6 +110,11 @@ interface WriteConnections extends AutoCloseable {
             @Override
             public void rollback(Connection c) throws SQLException {
                 c.rollback();
+            }
+
+            @Override
+            public void allowLongAnswers(Connection c) throws SQLException {
+                source.allowLongAnswers(c);
             }
 
             @Override
