@@ -143,7 +143,9 @@ public final class Coordinator implements AutoCloseable {
 
     /**
      * Claims due transactions (up to the recovery batch size) and re-drives each one round; returns what it
-     * did. Safe to call from several nodes at once: a claim is a lease in the store.
+     * did. Safe to call from several nodes at once: a claim is a lease in the store. When this coordinator's
+     * clock went back by more than the retry interval since the last call, it first makes due every transaction
+     * scheduled further than that ahead, so that nothing waits for the length of the jump.
      */
     public RecoveryReport recoverOnce() {
         return engine.recoverOnce();

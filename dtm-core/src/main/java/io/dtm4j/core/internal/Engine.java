@@ -45,6 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private static final int FORCE_STOP_ATTEMPTS = 5;
+    /** Bound on the batches one clock-jump reset makes due: 1000 x recoveryBatch transactions. */
+    private static final int MAX_RESET_BATCHES = 1000;
 
     private final TransactionStore store;
     private final Clock clock;
@@ -58,6 +60,8 @@ public final class Engine implements AutoCloseable {
     private final CoordinatorEvents events;
     /** Transactions with a round running on this node: a second round here would only duplicate calls. */
     private final Set<String> active = ConcurrentHashMap.newKeySet();
+    /** This node's clock at the start of the last recovery step, to notice it going back. */
+    private volatile Instant lastRecovery;
 
     /** Creates the engine; see {@link io.dtm4j.core.Coordinator.Builder} for the parameters. */
     public Engine(TransactionStore store, BranchInvoker invoker, Clock clock, ExecutorService executor,
@@ -263,7 +267,9 @@ public final class Engine implements AutoCloseable {
 
     /** See {@link io.dtm4j.core.Coordinator#recoverOnce}. */
     public RecoveryReport recoverOnce() {
-        List<GlobalTransaction> claimed = store.claimDue(clock.instant(), intervals.lease(), owner, recoveryBatch);
+        Instant now = clock.instant();
+        unparkIfClockWentBack(now);
+        List<GlobalTransaction> claimed = store.claimDue(now, intervals.lease(), owner, recoveryBatch);
         List<CompletableFuture<Boolean>> rounds = new ArrayList<>(claimed.size());
         int skipped = 0;
         for (GlobalTransaction g : claimed) {
@@ -280,6 +286,30 @@ public final class Engine implements AutoCloseable {
             }
         }
         return new RecoveryReport(claimed.size(), finished, skipped);
+    }
+
+    /**
+     * When this node's clock went back by more than a lease since the last recovery step (an NTP step, a restored
+     * VM), what it had scheduled on the old time would wait the length of the jump: makes every transaction
+     * scheduled further than a lease ahead due now. For the others that is a retry earlier than planned, which
+     * branches tolerate anyway; time-based decisions (timeouts, msg delays) are not affected.
+     */
+    private void unparkIfClockWentBack(Instant now) {
+        Instant last = lastRecovery;
+        if (last != null && now.isBefore(last.minus(intervals.lease()))) {
+            int count = 0;
+            boolean remaining = true;
+            for (int i = 0; i < MAX_RESET_BATCHES && remaining; i++) {
+                CronReset r = store.resetCronTime(now, intervals.lease(), recoveryBatch);
+                count += r.count();
+                remaining = r.hasRemaining();
+            }
+            LOG.warn("this node's clock went back by {} s since the last recovery step; {} transactions scheduled on"
+                    + " the old time are due now{}", Duration.between(now, last).toSeconds(), count,
+                    remaining ? " (more remain: call resetCronTime)" : "");
+        }
+        // only after the reset: a store failure in it leaves the jump to be noticed again at the next step
+        lastRecovery = now;
     }
 
     /** See {@link io.dtm4j.core.Coordinator#purgeOnce}. */
