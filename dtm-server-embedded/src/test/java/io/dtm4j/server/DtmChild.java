@@ -23,9 +23,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * One standalone server ({@code DtmMain}) in a child JVM for the fault tests: started with a YAML config in a
  * directory of the test, its output appended to a log file there, stopped with {@code destroyForcibly()}
- * (SIGKILL: no shutdown hook). Children use IPv4 sockets only, so that {@link SocketOwners} can tell from
- * {@code /proc/net/tcp} which child made a branch call. Every wait is bounded. Not thread-safe, except
- * {@link #rawGet}, {@link #rawPost} and {@link #dtm}, which may be used from any thread.
+ * (SIGKILL: no shutdown hook) or with {@link #terminate} (SIGTERM: a graceful stop). Children use IPv4 sockets
+ * only, so that {@link SocketOwners} can tell from {@code /proc/net/tcp} which child made a branch call. Every
+ * wait is bounded. Not thread-safe, except {@link #rawGet}, {@link #rawPost} and {@link #dtm}, which may be used
+ * from any thread.
  */
 final class DtmChild implements AutoCloseable {
     /** How long a child may take until {@code /api/ping} answers. */
@@ -124,6 +125,17 @@ final class DtmChild implements AutoCloseable {
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             throw new AssertionError(name + " (pid " + pid() + ") still alive 10 s after SIGKILL");
         }
+    }
+
+    /**
+     * SIGTERM ({@code destroy()}: the shutdown hook runs, a graceful stop), then waits up to {@code bound} for the
+     * process to exit.
+     *
+     * @return the exit code; -1 when it is still running after {@code bound}
+     */
+    int terminate(Duration bound) throws InterruptedException {
+        process.destroy();
+        return process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
     }
 
     /**
