@@ -32,12 +32,15 @@ final class CellRunner {
     private final BusiStub busi;
     private final Path dtmJar;
     private final Path workDir;
+    private final boolean settle;
 
-    CellRunner(StoreAdmin admin, BusiStub busi, Path dtmJar, Path workDir) {
+    /** @param settle wait for the store to publish lazily counted statistics before each snapshot */
+    CellRunner(StoreAdmin admin, BusiStub busi, Path dtmJar, Path workDir, boolean settle) {
         this.admin = admin;
         this.busi = busi;
         this.dtmJar = dtmJar;
         this.workDir = workDir;
+        this.settle = settle;
     }
 
     /** What the timed run is applied to, and where its counters are read. */
@@ -68,12 +71,18 @@ final class CellRunner {
         try (StoreSpace space = new StoreSpace(spec.store(), spec.name(), admin, workDir);
              Subject s = subject(spec, space)) {
             load(spec, s.tx(), spec.warmup(), spec.name() + "w");
-            admin.settle(spec.store());
+            settle(spec.store());
             Snapshot before = snapshot(spec, s);
             LoadResult r = load(spec, s.tx(), spec.measure(), spec.name());
-            admin.settle(spec.store());
+            settle(spec.store());
             Snapshot after = snapshot(spec, s);
             return result(spec, r, before, after, s.probe() == null ? "allocation not measured (no JMX)" : "");
+        }
+    }
+
+    private void settle(StoreKind kind) {
+        if (settle) {
+            admin.settle(kind);
         }
     }
 
