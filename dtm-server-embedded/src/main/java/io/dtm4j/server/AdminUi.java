@@ -29,7 +29,8 @@ final class AdminUi {
             "ico", "image/x-icon");
 
     private final String basePath;
-    private final Map<String, Optional<ApiReply>> cache = new ConcurrentHashMap<>();
+    /** The shipped files read so far; never a name that is not one, since clients can make up any number. */
+    private final Map<String, ApiReply> cache = new ConcurrentHashMap<>();
 
     /** @param basePath {@code AdminBasePath}: empty, or a path such as {@code /dtm} (no trailing slash) */
     AdminUi(String basePath) {
@@ -51,13 +52,23 @@ final class AdminUi {
         }
         String rest = path.substring(basePath.length());
         if (rest.isEmpty() || rest.equals("/") || rest.equals("/admin") || rest.startsWith("/admin/")) {
-            return cache.computeIfAbsent(INDEX, this::load);
+            return cached(INDEX);
         }
         String name = rest.substring(1);
         if (!name.matches("[A-Za-z0-9_-]+(\\.[A-Za-z0-9]+)+") || name.equals(INDEX)) {
             return Optional.empty(); // no directories, no dot-dot, one canonical address for the index
         }
-        return cache.computeIfAbsent(name, this::load);
+        return cached(name);
+    }
+
+    private Optional<ApiReply> cached(String name) {
+        ApiReply hit = cache.get(name);
+        if (hit != null) {
+            return Optional.of(hit);
+        }
+        Optional<ApiReply> file = load(name);
+        file.ifPresent(f -> cache.putIfAbsent(name, f));
+        return file;
     }
 
     private Optional<ApiReply> load(String name) {
