@@ -187,6 +187,9 @@ public final class Msg {
      *   <li>runs {@code localWork};</li>
      *   <li>returns normally → {@link #submit()};</li>
      *   <li>throws {@link DtmFailureException} → {@link #abort()}, then rethrows it;</li>
+     *   <li>throws {@link DtmDuplicatedException} (its msg barrier row was there already) → calls the back-check:
+     *       SUCCESS (an earlier call with this gid committed; its submit got no answer) → submit and return the
+     *       gid, the work having run once; FAILURE → abort and rethrow; anything else → rethrow;</li>
      *   <li>throws anything else (the commit may or may not have happened) → calls the back-check itself:
      *       SUCCESS → submit, FAILURE → abort, anything else → leaves the message prepared for the
      *       coordinator's own back-check; then rethrows it.</li>
@@ -208,6 +211,16 @@ public final class Msg {
         prepare(queryPreparedUrl);
         try {
             localWork.run();
+        } catch (DtmDuplicatedException e) {
+            // the work's barrier found its row: the back-check's rollback marker, or the commit of an earlier call
+            // with this gid (a repeated call); as DTM's Go SDK, ask the back-check instead of aborting
+            BranchResult r = askBackCheck(e);
+            if (r != BranchResult.SUCCESS) {
+                if (r == BranchResult.FAILURE) {
+                    settle(e, false);
+                }
+                throw e;
+            }
         } catch (DtmFailureException e) {
             settle(e, false);
             throw e;
@@ -235,8 +248,11 @@ public final class Msg {
      * <ol>
      *   <li>{@link #prepare}; if that fails the work does not run;</li>
      *   <li>the work and the barrier row commit together → {@link #submit()};</li>
-     *   <li>the work throws {@link DtmFailureException}, or the back-check already marked the message rolled
-     *       back ({@link DtmDuplicatedException}) → nothing committed, {@link #abort()}, rethrow;</li>
+     *   <li>the work throws {@link DtmFailureException} → nothing committed, {@link #abort()}, rethrow;</li>
+     *   <li>the barrier row was there already ({@link DtmDuplicatedException}), the work does not run; the row
+     *       says which: the back-check marked the message rolled back → {@link #abort()}, rethrow; an earlier
+     *       call with this gid committed (its submit got no answer, and the caller repeats the call) →
+     *       {@link #submit()} and return the gid, so that a repeated call is idempotent, as in DTM's Go SDK;</li>
      *   <li>anything else (the commit may or may not have happened) → back-check on the database itself with
      *       {@link BranchBarrier#queryPrepared(DataSource)}: committed → submit, not committed → abort (and a
      *       late commit is now refused); if the database cannot answer, the message stays prepared for the
@@ -263,6 +279,12 @@ public final class Msg {
         prepare(queryPreparedUrl);
         try {
             barrier.call(dataSource, work);
+        } catch (DtmDuplicatedException e) {
+            // the row was there already: the back-check's rollback marker, or the commit of an earlier call with
+            // this gid whose submit got no answer (a client repeating the call); only the row can tell which
+            if (!committedBefore(e, barrier, dataSource)) {
+                throw e;
+            }
         } catch (DtmFailureException e) {
             settle(e, false);
             throw e;
@@ -272,6 +294,26 @@ public final class Msg {
         }
         submit();
         return gid;
+    }
+
+    /**
+     * The msg barrier row existed before this call; reads it as the back-check does. Committed by an earlier call
+     * with this gid → true: submit, without running the work again. Marked rolled back → abort, false. Unreadable
+     * → false: the message stays prepared for the coordinator's back-check.
+     */
+    private boolean committedBefore(DtmDuplicatedException duplicate, BranchBarrier barrier, DataSource dataSource) {
+        BranchResult r;
+        try {
+            r = barrier.queryPrepared(dataSource);
+        } catch (SQLException | RuntimeException e) {
+            duplicate.addSuppressed(e);
+            return false;
+        }
+        if (r == BranchResult.SUCCESS) {
+            return true;
+        }
+        settle(duplicate, false);
+        return false;
     }
 
     /** The local transaction ended in doubt: read the barrier table, as the back-check would, and act on it. */
@@ -288,21 +330,32 @@ public final class Msg {
 
     /** The local work ended in doubt: ask the back-check, as the coordinator would, and act on its answer. */
     private void afterUnknownOutcome(Exception cause) {
-        BranchCall call = new BranchCall(gid, TransType.MSG, BACK_CHECK_BRANCH_ID, BACK_CHECK_OP, queryPrepared,
-                new byte[0], "http", settings.branchHeaders(), settings.requestTimeoutOr(callTimeout));
-        BranchOutcome outcome;
-        try {
-            outcome = backCheckInvoker.invoke(call);
-        } catch (RuntimeException e) {
-            cause.addSuppressed(e);
+        BranchResult result = askBackCheck(cause);
+        if (result == null) {
             return;
         }
-        switch (outcome.result()) {
+        switch (result) {
             case SUCCESS -> settle(cause, true);
             case FAILURE -> settle(cause, false);
             default -> {
                 // ONGOING or an error: the coordinator asks the back-check again after timeoutToFail
             }
+        }
+    }
+
+    /**
+     * Calls the back-check ({@code GET queryPrepared?gid=..&op=msg...}) as the coordinator would; null when it
+     * could not be called (the failure is attached to {@code cause}).
+     */
+    private BranchResult askBackCheck(Exception cause) {
+        BranchCall call = new BranchCall(gid, TransType.MSG, BACK_CHECK_BRANCH_ID, BACK_CHECK_OP, queryPrepared,
+                new byte[0], "http", settings.branchHeaders(), settings.requestTimeoutOr(callTimeout));
+        try {
+            BranchOutcome outcome = backCheckInvoker.invoke(call);
+            return outcome.result();
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+            return null;
         }
     }
 

@@ -230,6 +230,32 @@ class EmbeddedMsgTest {
     }
 
     @Test
+    void doAndSubmitAsksTheBackCheckOnDuplicatedAndSubmitsWhenAnEarlierCallCommitted() {
+        // a repeated call: the work's msg barrier found the row of the first call's commit
+        DtmDuplicatedException duplicated = new DtmDuplicatedException("gid=msgDoAndSubmitRepeat: row exists");
+
+        String gid = f.transferMsg("msgDoAndSubmitRepeat").doAndSubmit(QUERY_PREPARED, () -> {
+            throw duplicated;
+        });
+
+        assertThat(f.global(gid).status()).isEqualTo(GlobalStatus.SUCCEED);
+        assertThat(f.busi.urls()).containsExactly(QUERY_PREPARED, TRANS_OUT, TRANS_IN);
+    }
+
+    @Test
+    void doAndSubmitAbortsOnDuplicatedWhenTheBackCheckRolledItBack() {
+        f.busi.once(QUERY_PREPARED, BranchResult.FAILURE);
+        DtmDuplicatedException duplicated = new DtmDuplicatedException("gid=msgDoAndSubmitDup: row exists");
+
+        assertThatThrownBy(() -> f.transferMsg("msgDoAndSubmitDup").doAndSubmit(QUERY_PREPARED, () -> {
+            throw duplicated;
+        })).isSameAs(duplicated);
+
+        assertThat(f.global("msgDoAndSubmitDup").status()).isEqualTo(GlobalStatus.FAILED);
+        assertThat(f.busi.urls()).containsExactly(QUERY_PREPARED);
+    }
+
+    @Test
     void doAndSubmitLeavesTheMsgPreparedWhenTheBackCheckCannotTell() {
         f.busi.once(QUERY_PREPARED, BranchResult.ONGOING);
 

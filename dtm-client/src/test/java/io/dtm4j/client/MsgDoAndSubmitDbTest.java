@@ -95,6 +95,25 @@ class MsgDoAndSubmitDbTest {
     }
 
     @Test
+    void aRepeatedCallAfterACommitWhoseSubmitGotNoAnswerSubmitsWithoutRunningTheWorkAgain() throws SQLException {
+        // the first call: prepared, and its local transaction committed with the barrier row; its submit got no
+        // answer (the coordinator was down), so the caller makes the same call again
+        f.transferMsg("msgDbRepeat").prepare(QUERY_PREPARED);
+        BranchBarrier.builder().transType(TransType.MSG).gid("msgDbRepeat").branchId("00").op(BranchOp.MSG).build()
+                .call(db.dataSource(), c -> ran.incrementAndGet());
+
+        String gid = f.transferMsg("msgDbRepeat").doAndSubmitDb(QUERY_PREPARED, db.dataSource(),
+                c -> ran.incrementAndGet());
+
+        assertThat(ran).as("the local work ran once, in the first call").hasValue(1);
+        assertThat(f.global(gid).status()).as("not aborted: its local transaction committed")
+                .isEqualTo(GlobalStatus.SUCCEED);
+        assertThat(f.busi.urls()).containsExactly(TRANS_OUT, TRANS_IN);
+        assertThat(db.row("msgDbRepeat", "00", "msg", "01")).get()
+                .satisfies(r -> assertThat(r.reason()).isEqualTo("msg"));
+    }
+
+    @Test
     void aCustomTableIsValidatedBeforePrepare() {
         assertThatThrownBy(() -> f.transferMsg("msgDbBadTable").doAndSubmitDb(QUERY_PREPARED, db.dataSource(),
                 "x;drop", c -> ran.incrementAndGet())).isInstanceOf(IllegalArgumentException.class);
