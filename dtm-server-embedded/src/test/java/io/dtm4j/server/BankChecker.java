@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  *       stored transfer moved nothing, a succeeded one moved its amount once;</li>
  *   <li>every transfer is {@code succeed}, {@code failed} or was never stored (only when its client got no
  *       answer); none is stuck in prepared, submitted or aborting;</li>
- *   <li>an acknowledged commit (TCC, XA, msg, workflow) ended {@code succeed}; a refused one did not;</li>
+ *   <li>an acknowledged commit (TCC, XA, msg, workflow) ended {@code succeed}; a refused one did not (unless it
+ *       was a repeated call);</li>
  *   <li>no barrier row is duplicated per {@code (gid, branch_id, op)}, and a never stored transfer left none;</li>
  *   <li>no prepared XA transaction of the run is left in the database.</li>
  * </ul>
@@ -182,7 +183,9 @@ final class BankChecker {
                 return "committed for its client (" + type + ") but failed";
             }
         }
-        if (e.client == ClientOutcome.REFUSED && e.outcome == Final.SUCCEED) {
+        // a repeated call may be refused because the first one went through (prepare of a submitted msg, submit
+        // of a finished saga), so only a first call's refusal must hold
+        if (e.client == ClientOutcome.REFUSED && e.outcome == Final.SUCCEED && !e.retried) {
             return "refused to its client (" + e.clientDetail + ") but succeeded";
         }
         if (e.client == ClientOutcome.SKIPPED && e.outcome != Final.ABSENT) {

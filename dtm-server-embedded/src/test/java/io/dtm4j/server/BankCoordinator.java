@@ -97,11 +97,6 @@ final class BankCoordinator implements AutoCloseable {
         return child.logTail();
     }
 
-    /** Lines of the server's log that contain {@code text}. */
-    List<String> logLines(String text) {
-        return child.logLines(text);
-    }
-
     private void signal(String sig) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(child.pid())).inheritIO().start();
         if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {

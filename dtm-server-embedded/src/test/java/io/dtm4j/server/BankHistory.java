@@ -58,6 +58,8 @@ final class BankHistory {
         volatile String clientDetail = "";
         volatile Final outcome = Final.NOT_FINAL;
         volatile String lastStatus = "";
+        /** The client made its call a second time after the first got no answer; {@link #client} is the second. */
+        volatile boolean retried;
 
         Entry(Transfer transfer) {
             this.transfer = transfer;
@@ -118,6 +120,9 @@ final class BankHistory {
             m.merge(e.outcome.name().toLowerCase(Locale.ROOT), 1, Integer::sum);
             m.merge("client " + (e.client == null ? "none" : e.client.name().toLowerCase(Locale.ROOT)), 1,
                     Integer::sum);
+            if (e.retried) {
+                m.merge("client retried", 1, Integer::sum);
+            }
         }
         return out;
     }

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
 
@@ -74,16 +75,16 @@ final class BankNemesis {
     }
 
     /**
-     * {@code faults} steps at transfers spread over 5 %..85 % of {@code transfers}: every kind once first (when
-     * there are enough faults), then kinds by weight.
+     * {@code faults} steps of the given kinds at transfers spread over 5 %..85 % of {@code transfers}: every kind
+     * once first (when there are enough faults), then kinds by weight.
      */
-    static List<Step> schedule(Random rnd, int transfers, int faults) {
+    static List<Step> schedule(Random rnd, int transfers, int faults, Set<Kind> allowed) {
         List<Kind> kinds = new ArrayList<>();
-        if (faults >= Kind.values().length) {
-            kinds.addAll(List.of(Kind.values()));
+        if (faults >= allowed.size()) {
+            kinds.addAll(allowed);
         }
         List<Kind> weighted = new ArrayList<>();
-        for (Kind k : Kind.values()) {
+        for (Kind k : allowed) {
             for (int i = 0; i < k.weight; i++) {
                 weighted.add(k);
             }

@@ -12,6 +12,7 @@ import io.dtm4j.server.BankHistory.Type;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>XA: {@code XaOut} and {@code XaIn}, local XA transactions committed or rolled back by the coordinator;</li>
  *   <li>workflow: {@link BankService#WORKFLOW}, the saga's steps recorded one by one.</li>
  * </ul>
+ * A saga, msg or workflow call that got no answer is made once more with the same gid, as a client would.
  * Failures are part of the plan: some amounts exceed what any account holds (insufficient balance) and some
  * transfers credit the closed account (never msg, whose delivery must succeed), so that compensations, cancels,
  * rollbacks and the msg rollback really run.
@@ -45,17 +47,26 @@ final class BankWorkload {
     /** Share (percent) of non-msg transfers to the closed account. */
     private static final int CLOSED_PERCENT = 6;
 
+    /**
+     * The types whose call a client may repeat with the same gid when it got no answer: a saga submit, a msg's
+     * {@code doAndSubmitDb} and a workflow's execute are idempotent per gid (TCC and XA bodies are not re-run).
+     */
+    private static final Set<Type> RETRIED = EnumSet.of(Type.SAGA, Type.MSG, Type.WORKFLOW);
+
     private final DtmClient dtm;
     private final BankService bank;
     private final BankCoordinator coordinator;
     private final BankHistory history;
+    private final boolean retries;
     private final AtomicInteger next = new AtomicInteger();
 
-    BankWorkload(DtmClient dtm, BankService bank, BankCoordinator coordinator, BankHistory history) {
+    /** With {@code retries}, a saga, msg or workflow call that got no answer (or an error) is made once more. */
+    BankWorkload(DtmClient dtm, BankService bank, BankCoordinator coordinator, BankHistory history, boolean retries) {
         this.dtm = dtm;
         this.bank = bank;
         this.coordinator = coordinator;
         this.history = history;
+        this.retries = retries;
     }
 
     /**
@@ -96,8 +107,11 @@ final class BankWorkload {
         return Math.min(next.get(), history.entries().size());
     }
 
-    /** Runs the plan on {@code threads} workers and returns when all of them are done. */
-    void run(int threads) throws InterruptedException {
+    /**
+     * Runs the plan on {@code threads} workers and returns when all of them are done; prints the progress every
+     * {@code progressEvery} (a long run shows that it moves).
+     */
+    void run(int threads, Duration progressEvery) throws InterruptedException {
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
             Thread t = new Thread(this::work, "bank-client-" + (i + 1));
@@ -106,7 +120,13 @@ final class BankWorkload {
             t.start();
         }
         for (Thread t : workers) {
-            t.join();
+            while (t.isAlive()) {
+                t.join(progressEvery.toMillis());
+                if (t.isAlive()) {
+                    System.out.printf(Locale.ROOT, "BankInvariantIT %6.1fs: %d of %d transfers started, %d faults%n",
+                            history.elapsedSeconds(), started(), history.entries().size(), history.faultCount());
+                }
+            }
         }
     }
 
@@ -119,24 +139,34 @@ final class BankWorkload {
                     e.client = ClientOutcome.SKIPPED;
                     continue;
                 }
+                attempt(e);
+                if (retries && RETRIED.contains(e.transfer.type()) && (e.client == ClientOutcome.NO_ANSWER
+                        || e.client == ClientOutcome.ERROR) && coordinator.awaitUp(UP_BOUND)) {
+                    // what a client does when its call got no answer: the same call again, with the same gid
+                    e.retried = true;
+                    attempt(e);
+                }
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
                 return;
             }
-            try {
-                transfer(e.transfer);
-                e.client = ClientOutcome.ACKED;
-            } catch (DtmFailureException ex) {
-                e.client = ClientOutcome.REFUSED;
-                e.clientDetail = ex.getClass().getSimpleName();
-            } catch (DtmOngoingException ex) {
-                e.client = ClientOutcome.ONGOING;
-            } catch (DtmTransportException ex) {
-                e.client = ClientOutcome.NO_ANSWER;
-            } catch (Exception ex) {
-                e.client = ClientOutcome.ERROR;
-                e.clientDetail = ex.getClass().getSimpleName();
-            }
+        }
+    }
+
+    private void attempt(Entry e) {
+        try {
+            transfer(e.transfer);
+            e.client = ClientOutcome.ACKED;
+        } catch (DtmFailureException ex) {
+            e.client = ClientOutcome.REFUSED;
+            e.clientDetail = ex.getClass().getSimpleName();
+        } catch (DtmOngoingException ex) {
+            e.client = ClientOutcome.ONGOING;
+        } catch (DtmTransportException ex) {
+            e.client = ClientOutcome.NO_ANSWER;
+        } catch (Exception ex) {
+            e.client = ClientOutcome.ERROR;
+            e.clientDetail = ex.getClass().getSimpleName();
         }
     }
 
