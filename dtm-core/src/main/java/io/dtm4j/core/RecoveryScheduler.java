@@ -31,7 +31,8 @@ public final class RecoveryScheduler implements AutoCloseable {
             return t;
         });
         long ms = interval.toMillis();
-        timer.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+        // The first step at once: after a restart, what is already due should not wait a whole interval.
+        timer.scheduleWithFixedDelay(this::tick, 0, ms, TimeUnit.MILLISECONDS);
     }
 
     /**

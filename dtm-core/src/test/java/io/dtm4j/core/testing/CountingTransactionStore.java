@@ -25,6 +25,7 @@ public final class CountingTransactionStore implements TransactionStore {
     private final TransactionStore delegate;
     private final AtomicInteger writes = new AtomicInteger();
     private final AtomicInteger reads = new AtomicInteger();
+    private final AtomicInteger writeCalls = new AtomicInteger();
 
     public CountingTransactionStore(TransactionStore delegate) {
         this.delegate = delegate;
@@ -33,6 +34,14 @@ public final class CountingTransactionStore implements TransactionStore {
     /** Writes that changed something so far. */
     public int writes() {
         return writes.get();
+    }
+
+    /**
+     * Mutating calls made, whether they changed something or not: what a store pays for (an insert of an existing
+     * gid still costs a SQL store a transaction), so it should equal {@link #writes()} on the happy paths.
+     */
+    public int writeCalls() {
+        return writeCalls.get();
     }
 
     /** Calls of {@code findGlobal}, {@code findBranches}, {@code list}, {@code countByStatus} and {@code ping}. */
@@ -44,9 +53,11 @@ public final class CountingTransactionStore implements TransactionStore {
     public void reset() {
         writes.set(0);
         reads.set(0);
+        writeCalls.set(0);
     }
 
     private boolean count(boolean wrote) {
+        writeCalls.incrementAndGet();
         if (wrote) {
             writes.incrementAndGet();
         }

@@ -41,6 +41,8 @@ public abstract class MsgScenarios extends ScenarioSuite {
 
         assertThat(h.global("MsgPrepareSubmit").status()).isEqualTo(GlobalStatus.SUCCEED);
         assertThat(h.store.writes()).isEqualTo(3);
+        assertThat(h.store.writeCalls()).as("no write that changes nothing (a submit finds the prepared one)")
+                .isEqualTo(3);
         assertThat(h.busi.callsTo(BUSI + "/QueryPrepared")).isZero();
     }
 

@@ -41,6 +41,8 @@ public abstract class TccXaScenarios extends ScenarioSuite {
         assertThat(h.busi.urls()).containsExactly(BUSI + "/TransInConfirm", BUSI + "/TransOutConfirm");
         // prepare, two registrations, submit, outcome with both confirms folded in (DTM: 7)
         assertThat(h.store.writes()).isEqualTo(5);
+        assertThat(h.store.writeCalls()).as("no write that changes nothing (a submit finds the prepared one)")
+                .isEqualTo(5);
     }
 
     @Test
