@@ -3,6 +3,7 @@ package io.dtm4j.server;
 import io.dtm4j.client.DtmClient;
 import io.dtm4j.server.BankHistory.Transfer;
 import io.dtm4j.server.BankHistory.Type;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +46,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ./mvnw -B -q verify -pl dtm-server-embedded -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dit.test=BankInvariantIT -Ddtm.it.required=true -Ddtm.bank.long=true
  * </pre>
- * ({@value #LONG_TRANSFERS} transfers on 8 workers, {@value #LONG_FAULTS} faults, several minutes per database).
+ * ({@value #LONG_TRANSFERS} transfers on 8 workers, {@value #LONG_FAULTS} faults, several minutes per database;
+ * the bank's database is then an instance of the test's own, under {@code /tmp/dtm-services-bank}, which the
+ * nemesis also freezes with SIGSTOP: {@code -Ddtm.bank.freezeDb=true|false} chooses in either version).
  * Other knobs: {@code -Ddtm.bank.seed=<seed>} replays a run's plan and fault schedule (the interleaving of threads
  * still differs), {@code -Ddtm.bank.transfers=N}, {@code -Ddtm.bank.faults=N}, {@code -Ddtm.bank.threads=N},
  * {@code -Ddtm.bank.types=saga,tcc,msg,xa,workflow}, {@code -Ddtm.bank.kinds=kill_coordinator,...} (the fault
@@ -67,6 +70,16 @@ class BankInvariantIT {
     /** The coordinator's place in a production store, with {@code -Ddtm.bank.store}. */
     private static final String STORE_PLACE = "it_bank_store";
     private static final boolean LONG = Boolean.getBoolean("dtm.bank.long");
+    /**
+     * The bank's database is an instance of its own ({@link #OWN_DB}), which the nemesis freezes now and then; on by
+     * default in the long version, {@code -Ddtm.bank.freezeDb=true|false} to choose. The shared databases of
+     * {@code scripts/services-up.sh} are never frozen: other suites use them at the same time.
+     */
+    private static final boolean FREEZE_DB = Boolean.parseBoolean(System.getProperty("dtm.bank.freezeDb",
+            Boolean.toString(LONG)));
+    /** The database instance of this test when it freezes it (ports other fault tests do not use). */
+    private static final StoreServices OWN_DB = StoreServices.ownInstance("bank", 6395, 5445, 3315);
+    private static final Set<ItStore> STARTED = EnumSet.noneOf(ItStore.class);
     /** Clients repeat a saga, msg or workflow call that got no answer; {@code -Ddtm.bank.retries=false} to not. */
     private static final boolean RETRIES = Boolean.parseBoolean(System.getProperty("dtm.bank.retries", "true"));
     /** After the nemesis stopped: how long every transfer may take to become final. */
@@ -92,20 +105,25 @@ class BankInvariantIT {
         String prefix = GID_PREFIX + Long.toString(seed & 0xffffffffL, 36) + "-" + db.service.charAt(0);
         List<Transfer> plan = BankWorkload.plan(rnd, transfers, ACCOUNTS, START_BALANCE, types, prefix);
         Set<BankNemesis.Kind> kinds = enums(BankNemesis.Kind.class, "dtm.bank.kinds");
+        if (!FREEZE_DB) {
+            kinds.remove(BankNemesis.Kind.FREEZE_DATABASE);
+        }
         List<BankNemesis.Step> schedule = BankNemesis.schedule(rnd, transfers, faults, kinds);
         BankHistory history = new BankHistory(seed, plan);
         ItStore store = coordinatorStore();
         String setting = String.format(Locale.ROOT, "db=%s store=%s accounts=%d x %d transfers=%d threads=%d "
-                + "faults=%d of %s types=%s retries=%s long=%s", db.service, store == null ? "sqlite" : store.service,
-                ACCOUNTS, START_BALANCE, transfers, threads, faults, kinds, types, RETRIES, LONG);
+                + "faults=%d of %s types=%s retries=%s freezeDb=%s long=%s", db.service,
+                store == null ? "sqlite" : store.service, ACCOUNTS, START_BALANCE, transfers, threads, faults, kinds,
+                types, RETRIES, FREEZE_DB, LONG);
 
-        try (BankService bank = new BankService(db, db.shared(), SCHEMA, ACCOUNTS, START_BALANCE);
+        try (BankService bank = new BankService(db, bankDatabase(db), SCHEMA, ACCOUNTS, START_BALANCE);
              BankCoordinator coordinator = BankCoordinator.start(dir, coordinatorConfig(store));
              DtmClient dtm = DtmClient.builder().serverUrl(coordinator.apiUrl()).timeout(Duration.ofSeconds(5))
                      .workflowResumeUrl(bank.url("WorkflowResume")).build()) {
             bank.attach(dtm);
             BankWorkload workload = new BankWorkload(dtm, bank, coordinator, history, RETRIES);
-            BankNemesis nemesis = new BankNemesis(schedule, coordinator, bank, history, workload::started);
+            BankNemesis nemesis = new BankNemesis(schedule, coordinator, bank, history, workload::started,
+                    millis -> freeze(db, millis));
             nemesis.start();
             try {
                 workload.run(threads, Duration.ofSeconds(30));
@@ -136,6 +154,33 @@ class BankInvariantIT {
             lines.addAll(store.configLines(store.shared(), STORE_PLACE));
         }
         return lines;
+    }
+
+    /** The shared database, or with {@link #FREEZE_DB} this test's own instance (started if needed). */
+    private static ItStore.Endpoint bankDatabase(ItStore db) throws Exception {
+        if (!FREEZE_DB) {
+            return db.shared();
+        }
+        OWN_DB.up(db);
+        STARTED.add(db);
+        return OWN_DB.endpoint(db);
+    }
+
+    @AfterAll
+    static void stopOwnDatabases() throws Exception {
+        for (ItStore db : STARTED) {
+            OWN_DB.stop(db);
+        }
+    }
+
+    /** SIGSTOP of the bank's own database server for {@code millis}, then SIGCONT, whatever happens. */
+    private static void freeze(ItStore db, long millis) throws Exception {
+        try {
+            OWN_DB.freeze(db);
+            Thread.sleep(millis);
+        } finally {
+            OWN_DB.thaw(db);
+        }
     }
 
     /** {@code -Ddtm.bank.store=postgres|mariadb|redis}; null for SQLite (the default). */

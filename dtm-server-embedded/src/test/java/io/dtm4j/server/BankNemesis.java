@@ -23,7 +23,9 @@ import java.util.function.IntSupplier;
  *       the retry overtakes the original (C2 #9);</li>
  *   <li>{@link Kind#DROP_REPLY}: a route commits, then drops the reply: the retry is a duplicate (C2 #10);</li>
  *   <li>{@link Kind#LATE_TRY}: a TCC try is held past the client's try timeout, so the client aborts and the cancel
- *       arrives before the try (null compensation, then a hanging try: C2 #11).</li>
+ *       arrives before the try (null compensation, then a hanging try: C2 #11);</li>
+ *   <li>{@link Kind#FREEZE_DATABASE}: SIGSTOP of the bank's database server for a few seconds, then SIGCONT (C2 #4
+ *       on the business side), only when the bank runs on a database instance of its own.</li>
  * </ul>
  * Every fault is bounded in calls and time; {@link #stop} disarms what is left and resumes a paused coordinator.
  */
@@ -36,7 +38,7 @@ final class BankNemesis {
     /** The kinds of fault. */
     enum Kind {
         KILL_COORDINATOR(1), PAUSE_COORDINATOR(1), BRANCH_ERROR(2), BRANCH_ONGOING(2), BRANCH_SLOW(2), DROP_REPLY(2),
-        LATE_TRY(1);
+        LATE_TRY(1), FREEZE_DATABASE(1);
 
         /** Relative frequency beyond the first of each kind. */
         final int weight;
@@ -59,12 +61,20 @@ final class BankNemesis {
     private final BankService bank;
     private final BankHistory history;
     private final IntSupplier started;
+    private final DatabaseFreezer freezer;
     private final Thread thread;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean stopping;
 
+    /** Freezes the bank's database for a while (SIGSTOP, wait, SIGCONT). */
+    @FunctionalInterface
+    interface DatabaseFreezer {
+        void freezeFor(long millis) throws Exception;
+    }
+
     BankNemesis(List<Step> steps, BankCoordinator coordinator, BankService bank, BankHistory history,
-                IntSupplier started) {
+                IntSupplier started, DatabaseFreezer freezer) {
+        this.freezer = freezer;
         this.steps = List.copyOf(steps);
         this.coordinator = coordinator;
         this.bank = bank;
@@ -79,6 +89,9 @@ final class BankNemesis {
      * once first (when there are enough faults), then kinds by weight.
      */
     static List<Step> schedule(Random rnd, int transfers, int faults, Set<Kind> allowed) {
+        if (allowed.isEmpty()) {
+            return List.of();
+        }
         List<Kind> kinds = new ArrayList<>();
         if (faults >= allowed.size()) {
             kinds.addAll(allowed);
@@ -107,7 +120,7 @@ final class BankNemesis {
         String route = BankService.ROUTES.get(rnd.nextInt(BankService.ROUTES.size()));
         return switch (k) {
             case KILL_COORDINATOR -> new Step(at, k, "", 0, rnd.nextInt(1500));
-            case PAUSE_COORDINATOR -> new Step(at, k, "", 0, 1500 + rnd.nextInt(2500));
+            case PAUSE_COORDINATOR, FREEZE_DATABASE -> new Step(at, k, "", 0, 1500 + rnd.nextInt(2500));
             case BRANCH_ERROR, BRANCH_ONGOING -> new Step(at, k, route, 1 + rnd.nextInt(4), FAULT_WINDOW_MILLIS);
             case BRANCH_SLOW -> new Step(at, k, route, 1 + rnd.nextInt(2), SLOW_MILLIS);
             case DROP_REPLY -> new Step(at, k, route, 1 + rnd.nextInt(3), FAULT_WINDOW_MILLIS);
@@ -163,6 +176,7 @@ final class BankNemesis {
             case BRANCH_SLOW, LATE_TRY -> bank.arm(s.route(), BankService.Fault.SLOW, s.times(), FAULT_WINDOW_MILLIS,
                     s.millis());
             case DROP_REPLY -> bank.arm(s.route(), BankService.Fault.DROP_REPLY, s.times(), s.millis(), 0);
+            case FREEZE_DATABASE -> freezer.freezeFor(s.millis());
             default -> throw new IllegalStateException(s.kind().name());
         }
     }
