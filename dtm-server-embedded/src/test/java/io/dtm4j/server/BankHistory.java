@@ -38,7 +38,9 @@ final class BankHistory {
         /** Any other exception; outcome unknown. */
         ERROR,
         /** Not run: the coordinator did not come back in time. */
-        SKIPPED
+        SKIPPED,
+        /** The nemesis made the client stop half-way, as if its process died: no submit, no abort. */
+        CRASHED
     }
 
     /** The final state of a transfer as the coordinator reports it; ABSENT: never stored. */

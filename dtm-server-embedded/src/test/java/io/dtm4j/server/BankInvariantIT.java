@@ -122,7 +122,7 @@ class BankInvariantIT {
                      .workflowResumeUrl(bank.url("WorkflowResume")).build()) {
             bank.attach(dtm);
             BankWorkload workload = new BankWorkload(dtm, bank, coordinator, history, RETRIES);
-            BankNemesis nemesis = new BankNemesis(schedule, coordinator, bank, history, workload::started,
+            BankNemesis nemesis = new BankNemesis(schedule, coordinator, bank, history, workload,
                     millis -> freeze(db, millis));
             nemesis.start();
             try {

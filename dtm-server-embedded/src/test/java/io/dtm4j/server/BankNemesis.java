@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.IntSupplier;
 
 /**
  * The nemesis of {@link BankInvariantIT}: a schedule of faults drawn from the seed, each due when the workers have
@@ -24,6 +23,9 @@ import java.util.function.IntSupplier;
  *   <li>{@link Kind#DROP_REPLY}: a route commits, then drops the reply: the retry is a duplicate (C2 #10);</li>
  *   <li>{@link Kind#LATE_TRY}: a TCC try is held past the client's try timeout, so the client aborts and the cancel
  *       arrives before the try (null compensation, then a hanging try: C2 #11);</li>
+ *   <li>{@link Kind#CLIENT_CRASH}: the next msg or workflow clients stop half-way as if their process died (after
+ *       the prepare or the local commit; after the first step), so the coordinator's back-check or resume must
+ *       finish them;</li>
  *   <li>{@link Kind#FREEZE_DATABASE}: SIGSTOP of the bank's database server for a few seconds, then SIGCONT (C2 #4
  *       on the business side), only when the bank runs on a database instance of its own.</li>
  * </ul>
@@ -38,7 +40,7 @@ final class BankNemesis {
     /** The kinds of fault. */
     enum Kind {
         KILL_COORDINATOR(1), PAUSE_COORDINATOR(1), BRANCH_ERROR(2), BRANCH_ONGOING(2), BRANCH_SLOW(2), DROP_REPLY(2),
-        LATE_TRY(1), FREEZE_DATABASE(1);
+        LATE_TRY(1), CLIENT_CRASH(2), FREEZE_DATABASE(1);
 
         /** Relative frequency beyond the first of each kind. */
         final int weight;
@@ -52,7 +54,8 @@ final class BankNemesis {
     record Step(int atTransfer, Kind kind, String route, int times, long millis) {
         /** The fault's target and size, e.g. {@code TransOut x2 6000ms @40} (at transfer 40). */
         String detail() {
-            return (route.isEmpty() ? "" : route + " x" + times + " ") + millis + "ms @" + atTransfer;
+            return (route.isEmpty() ? "" : route + " ") + (times == 0 ? "" : "x" + times + " ") + millis + "ms @"
+                    + atTransfer;
         }
     }
 
@@ -60,7 +63,7 @@ final class BankNemesis {
     private final BankCoordinator coordinator;
     private final BankService bank;
     private final BankHistory history;
-    private final IntSupplier started;
+    private final BankWorkload clients;
     private final DatabaseFreezer freezer;
     private final Thread thread;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -73,13 +76,13 @@ final class BankNemesis {
     }
 
     BankNemesis(List<Step> steps, BankCoordinator coordinator, BankService bank, BankHistory history,
-                IntSupplier started, DatabaseFreezer freezer) {
+                BankWorkload clients, DatabaseFreezer freezer) {
         this.freezer = freezer;
         this.steps = List.copyOf(steps);
         this.coordinator = coordinator;
         this.bank = bank;
         this.history = history;
-        this.started = started;
+        this.clients = clients;
         this.thread = new Thread(this::run, "bank-nemesis");
         this.thread.setDaemon(true);
     }
@@ -121,6 +124,7 @@ final class BankNemesis {
         return switch (k) {
             case KILL_COORDINATOR -> new Step(at, k, "", 0, rnd.nextInt(1500));
             case PAUSE_COORDINATOR, FREEZE_DATABASE -> new Step(at, k, "", 0, 1500 + rnd.nextInt(2500));
+            case CLIENT_CRASH -> new Step(at, k, "", 1 + rnd.nextInt(3), 0);
             case BRANCH_ERROR, BRANCH_ONGOING -> new Step(at, k, route, 1 + rnd.nextInt(4), FAULT_WINDOW_MILLIS);
             case BRANCH_SLOW -> new Step(at, k, route, 1 + rnd.nextInt(2), SLOW_MILLIS);
             case DROP_REPLY -> new Step(at, k, route, 1 + rnd.nextInt(3), FAULT_WINDOW_MILLIS);
@@ -151,7 +155,7 @@ final class BankNemesis {
     private void run() {
         try {
             for (Step s : steps) {
-                while (started.getAsInt() < s.atTransfer()) {
+                while (clients.started() < s.atTransfer()) {
                     if (stopping) {
                         return;
                     }
@@ -177,6 +181,7 @@ final class BankNemesis {
                     s.millis());
             case DROP_REPLY -> bank.arm(s.route(), BankService.Fault.DROP_REPLY, s.times(), s.millis(), 0);
             case FREEZE_DATABASE -> freezer.freezeFor(s.millis());
+            case CLIENT_CRASH -> clients.crashNext(s.times());
             default -> throw new IllegalStateException(s.kind().name());
         }
     }

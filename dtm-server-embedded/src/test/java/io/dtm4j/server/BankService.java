@@ -33,6 +33,7 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -101,6 +102,7 @@ final class BankService implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, Armed> armed = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+    private final Set<String> crashAfterFirstStep = ConcurrentHashMap.newKeySet();
     private volatile DtmClient client;
     private volatile XaBranch xa;
 
@@ -154,9 +156,18 @@ final class BankService implements AutoCloseable {
                 .barrierTable(barrierTable()).build();
         dtm.workflows().register(WORKFLOW, (wf, input) -> {
             wf.branch().onRollback(ctx -> ctx.call(url("TransOutRevert"), input)).call(url("TransOut"), input);
+            if (crashAfterFirstStep.remove(wf.gid())) {
+                // neither FAILURE nor success: the run stops and the workflow stays prepared, as if the client died
+                throw new IllegalStateException("gid=" + wf.gid() + ": client crash injected after TransOut");
+            }
             wf.branch().onRollback(ctx -> ctx.call(url("TransInRevert"), input)).call(url("TransIn"), input);
             return new byte[0];
         });
+    }
+
+    /** Makes the next run of workflow {@code gid} stop after its first step, as a client that died there. */
+    void crashWorkflowAfterFirstStep(String gid) {
+        crashAfterFirstStep.add(gid);
     }
 
     /** The URL of a route, e.g. {@code url("TransIn")}. */

@@ -4,6 +4,10 @@ import io.dtm4j.client.DtmClient;
 import io.dtm4j.client.DtmFailureException;
 import io.dtm4j.client.DtmOngoingException;
 import io.dtm4j.client.DtmTransportException;
+import io.dtm4j.client.Msg;
+import io.dtm4j.client.barrier.BranchBarrier;
+import io.dtm4j.core.BranchOp;
+import io.dtm4j.core.TransType;
 import io.dtm4j.server.BankHistory.ClientOutcome;
 import io.dtm4j.server.BankHistory.Entry;
 import io.dtm4j.server.BankHistory.Transfer;
@@ -52,6 +56,8 @@ final class BankWorkload {
      * {@code doAndSubmitDb} and a workflow's execute are idempotent per gid (TCC and XA bodies are not re-run).
      */
     private static final Set<Type> RETRIED = EnumSet.of(Type.SAGA, Type.MSG, Type.WORKFLOW);
+    /** The types whose client can die half-way and leave the rest to the coordinator (TCC and XA bodies abort). */
+    private static final Set<Type> CRASHABLE = EnumSet.of(Type.MSG, Type.WORKFLOW);
 
     private final DtmClient dtm;
     private final BankService bank;
@@ -59,6 +65,7 @@ final class BankWorkload {
     private final BankHistory history;
     private final boolean retries;
     private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger crashes = new AtomicInteger();
 
     /** With {@code retries}, a saga, msg or workflow call that got no answer (or an error) is made once more. */
     BankWorkload(DtmClient dtm, BankService bank, BankCoordinator coordinator, BankHistory history, boolean retries) {
@@ -130,6 +137,11 @@ final class BankWorkload {
         }
     }
 
+    /** The next {@code n} msg or workflow transfers stop half-way, as clients that die (see {@link #crash}). */
+    void crashNext(int n) {
+        crashes.addAndGet(n);
+    }
+
     private void work() {
         int i;
         while ((i = next.getAndIncrement()) < history.entries().size()) {
@@ -137,6 +149,10 @@ final class BankWorkload {
             try {
                 if (!coordinator.awaitUp(UP_BOUND)) {
                     e.client = ClientOutcome.SKIPPED;
+                    continue;
+                }
+                if (CRASHABLE.contains(e.transfer.type()) && crashes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    crash(e);
                     continue;
                 }
                 attempt(e);
@@ -150,6 +166,32 @@ final class BankWorkload {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /**
+     * A client that dies half-way: a msg is prepared and, for every other one, its local transaction committed, but
+     * never submitted nor aborted (the coordinator's back-check decides); a workflow stops after its first step
+     * (the coordinator resumes it through the bank's resume endpoint).
+     */
+    private void crash(Entry e) {
+        Transfer t = e.transfer;
+        e.client = ClientOutcome.CRASHED;
+        try {
+            if (t.type() == Type.MSG) {
+                Msg msg = dtm.msg(t.gid()).add(bank.url("TransIn"), t.payload()).timeoutToFail(TIMEOUT_TO_FAIL);
+                msg.prepare(bank.url("QueryPrepared"));
+                if (t.index() % 2 == 0) {
+                    BranchBarrier.builder().transType(TransType.MSG).gid(t.gid()).branchId("00").op(BranchOp.MSG)
+                            .tableName(bank.barrierTable()).dialect(bank.dialect()).build()
+                            .call(bank.dataSource(), c -> bank.debitLocally(c, t.from(), t.amount()));
+                }
+            } else {
+                bank.crashWorkflowAfterFirstStep(t.gid());
+                dtm.workflows().execute(BankService.WORKFLOW, t.gid(), t.payload().getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (Exception ex) {
+            e.clientDetail = ex.getClass().getSimpleName();
         }
     }
 
