@@ -3,10 +3,6 @@ package io.dtm4j.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dtm4j.server.HostileHttp.Header;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Tuple;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,9 +17,10 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * jqwik generators of hostile input for the HTTP API: JSON-ish values (wrong types, nulls, deep nesting, huge
- * numbers, unicode, NUL, lone surrogates, invalid tokens), request bodies made from a route's valid body by edits
- * and byte-level damage, gids, query strings and headers. Stateless.
+ * Generators of hostile input for the HTTP API, each a method that draws from a {@link HostileRandom}: JSON-ish
+ * values (wrong types, nulls, deep nesting, huge numbers, unicode, NUL, lone surrogates, invalid tokens), request
+ * bodies made from a route's valid body by edits and byte-level damage, gids, query strings and headers. The weights
+ * of each {@code weighted(...)} are how often each kind is drawn. Stateless.
  */
 final class HostileGen {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,37 +54,42 @@ final class HostileGen {
             "1e300", "1.5", "1E2", "0.0000001", "123456789012345678901234567890", "4.9e-324", "1" + "0".repeat(1500),
             "NaN", "Infinity", "-Infinity", "01", "+1", ".5", "0x10", "1_000");
 
+    private static final String SAFE_GID_CHARS = HostileRandom.LOWER + HostileRandom.UPPER + HostileRandom.DIGITS
+            + "_-.:@";
+    private static final String MIXED_GID_CHARS = HostileRandom.LOWER + "_-.:@'\";%/\\\r\n\u0000 *?[!é\u202e";
+
     private HostileGen() {
     }
 
     /** Hostile strings: the injection list, meaningful values, random text of any chars, and long runs. */
-    static Arbitrary<String> strings() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(4, Arbitraries.of(INJECTIONS)),
-                Tuple.of(4, Arbitraries.of(MEANINGFUL)),
-                Tuple.of(3, Arbitraries.strings().all().ofMaxLength(40)),
-                Tuple.of(1, Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1000).ofMaxLength(70_000)),
-                Tuple.of(2, Combinators.combine(Arbitraries.of(MEANINGFUL), Arbitraries.of(INJECTIONS))
-                        .as(String::concat)));
+    static String string(HostileRandom r) {
+        return switch (r.weighted(4, 4, 3, 1, 2)) {
+            case 0 -> r.pick(INJECTIONS);
+            case 1 -> r.pick(MEANINGFUL);
+            case 2 -> r.anyString(0, 40);
+            case 3 -> r.string(HostileRandom.LOWER, 1000, 70_000);
+            default -> r.pick(MEANINGFUL) + r.pick(INJECTIONS);
+        };
     }
 
     /**
      * Gids: injection strings, random strings of 0-200 chars (specials and unicode included), safe gids of 1-140
-     * characters (some too long), and safe gids with one hostile piece inserted.
+     * characters (some too long; 128 and 129, either side of the limit, come up on purpose), and safe gids with one
+     * hostile piece inserted.
      */
-    static Arbitrary<String> gids() {
-        Arbitrary<String> safe = Arbitraries.strings().withCharRange('a', 'z').withCharRange('A', 'Z')
-                .withCharRange('0', '9').withChars('_', '-', '.', ':', '@').ofMinLength(1).ofMaxLength(140);
-        Arbitrary<String> mixed = Arbitraries.strings().withCharRange('a', 'z').withChars('_', '-', '.', ':', '@',
-                '\'', '"', ';', '%', '/', '\\', '\r', '\n', '\u0000', ' ', '*', '?', '[', '!', 'é', '\u202e')
-                .ofMaxLength(200);
-        return Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.of(INJECTIONS)),
-                Tuple.of(4, safe),
-                Tuple.of(3, mixed),
-                Tuple.of(1, Arbitraries.strings().all().ofMaxLength(200)),
-                Tuple.of(3, Combinators.combine(safe, Arbitraries.of(INJECTIONS),
-                        Arbitraries.integers().between(0, 200)).as(HostileGen::insertAt)));
+    static String gid(HostileRandom r) {
+        return switch (r.weighted(3, 4, 3, 1, 3)) {
+            case 0 -> r.pick(INJECTIONS);
+            case 1 -> safeGid(r);
+            case 2 -> r.string(MIXED_GID_CHARS, 0, 200);
+            case 3 -> r.anyString(0, 200);
+            default -> insertAt(safeGid(r), r.pick(INJECTIONS), r.between(0, 200));
+        };
+    }
+
+    private static String safeGid(HostileRandom r) {
+        return r.weighted(12, 1) == 0 ? r.string(SAFE_GID_CHARS, 1, 140)
+                : r.string(SAFE_GID_CHARS, 128, 129);
     }
 
     /** {@code s} with {@code piece} inserted at {@code at} (modulo its length + 1). */
@@ -111,58 +113,67 @@ final class HostileGen {
         return b.append('"').toString();
     }
 
-    /** JSON values as text, up to 4 levels deep; a few tokens are deliberately not JSON (NaN, 0x10, 01). */
-    static Arbitrary<String> values() {
-        return Arbitraries.recursive(HostileGen::leaves, HostileGen::containers, 0, 4);
+    /**
+     * A JSON value as text, 0 to 4 levels deep (each level an array, an object or the level below); a few tokens
+     * are deliberately not JSON (NaN, 0x10, 01).
+     */
+    static String value(HostileRandom r) {
+        return value(r, r.between(0, 4));
     }
 
-    private static Arbitrary<String> leaves() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(1, Arbitraries.of("null", "true", "false")),
-                Tuple.of(2, Arbitraries.of(NUMBERS)),
-                Tuple.of(1, Arbitraries.longs().map(String::valueOf)),
-                Tuple.of(5, strings().map(HostileGen::quote)),
-                Tuple.of(1, strings().map(s -> "\"" + s.replace("\"", "") + "\"")), // raw: control chars, UTF-8
-                Tuple.of(2, embeddedJson()));
+    private static String value(HostileRandom r, int depth) {
+        if (depth == 0) {
+            return leaf(r);
+        }
+        return switch (r.weighted(1, 1, 1)) {
+            case 0 -> "[" + String.join(",", r.list(0, 4, () -> value(r, depth - 1))) + "]";
+            case 1 -> "{" + String.join(",", r.list(0, 5, () -> quote(key(r)) + ":" + value(r, depth - 1))) + "}";
+            default -> value(r, depth - 1);
+        };
+    }
+
+    private static String leaf(HostileRandom r) {
+        return switch (r.weighted(1, 2, 1, 5, 1, 2)) {
+            case 0 -> r.pick(List.of("null", "true", "false"));
+            case 1 -> r.pick(NUMBERS);
+            case 2 -> String.valueOf(r.anyLong());
+            case 3 -> quote(string(r));
+            case 4 -> "\"" + string(r).replace("\"", "") + "\""; // raw: control chars, UTF-8
+            default -> embeddedJson(r);
+        };
     }
 
     /** A string that holds JSON, as custom_data and payloads do: the engine parses those again. */
-    private static Arbitrary<String> embeddedJson() {
-        Arbitrary<String> field = Combinators.combine(Arbitraries.of("delay", "orders", "concurrent", "name", "data",
-                "1", "0"), Arbitraries.lazy(HostileGen::flatValues)).as((k, v) -> quote(k) + ":" + v);
-        return field.list().ofMaxSize(3).map(fs -> quote("{" + String.join(",", fs) + "}"));
+    private static String embeddedJson(HostileRandom r) {
+        List<String> fields = r.list(0, 3, () -> quote(r.pick(List.of("delay", "orders", "concurrent", "name", "data",
+                "1", "0"))) + ":" + flatValue(r));
+        return quote("{" + String.join(",", fields) + "}");
     }
 
-    private static Arbitrary<String> flatValues() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.of(NUMBERS)),
-                Tuple.of(1, Arbitraries.of("null", "true", "[]", "{}", "[0]", "[1,0]", "[-1]", "[1e9]", "{\"1\":[0]}",
-                        "{\"0\":[5]}", "{\"99\":[98]}", "{\"x\":[0]}", "{\"1\":\"0\"}", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-                                + "[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]")),
-                Tuple.of(2, strings().map(HostileGen::quote)));
+    private static String flatValue(HostileRandom r) {
+        return switch (r.weighted(3, 1, 2)) {
+            case 0 -> r.pick(NUMBERS);
+            case 1 -> r.pick(List.of("null", "true", "[]", "{}", "[0]", "[1,0]", "[-1]", "[1e9]", "{\"1\":[0]}",
+                    "{\"0\":[5]}", "{\"99\":[98]}", "{\"x\":[0]}", "{\"1\":\"0\"}", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                            + "[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"));
+            default -> quote(string(r));
+        };
     }
 
-    private static Arbitrary<String> containers(Arbitrary<String> inner) {
-        Arbitrary<String> array = inner.list().ofMaxSize(4).map(l -> "[" + String.join(",", l) + "]");
-        Arbitrary<String> object = Combinators.combine(keys(), inner).as((k, v) -> quote(k) + ":" + v)
-                .list().ofMaxSize(5).map(l -> "{" + String.join(",", l) + "}");
-        return Arbitraries.oneOf(array, object, inner);
+    private static String key(HostileRandom r) {
+        return r.weighted(6, 1) == 0 ? r.pick(KEYS) : string(r);
     }
 
-    private static Arbitrary<String> keys() {
-        return Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.of(KEYS)), Tuple.of(1, strings()));
-    }
-
-    /** Nesting far past any parser's limit, balanced or not. */
-    static Arbitrary<String> deepNesting() {
+    /** Nesting far past any parser's limit (1 to 20,000 levels), balanced or not. */
+    static String deepNesting(HostileRandom r) {
         List<String> opens = List.of("[", "{\"a\":", "{\"steps\":[", "[{\"gid\":");
         List<String> closes = List.of("]", "}", "]}", "}]");
-        return Combinators.combine(Arbitraries.integers().between(1, 20_000), Arbitraries.integers().between(0, 3),
-                Arbitraries.of(true, false)).as((depth, kind, balanced) -> opens.get(kind).repeat(depth) + "1"
-                        + (balanced ? closes.get(kind).repeat(depth) : ""));
+        int depth = r.size(1, 20_000);
+        int kind = r.between(0, 3);
+        return opens.get(kind).repeat(depth) + "1" + (r.bool() ? closes.get(kind).repeat(depth) : "");
     }
 
-    /** What a try sends to a route: a body or a raw query string, printed readably when jqwik reports it. */
+    /** What a try sends to a route: a body or a raw query string, printed readably when a try fails. */
     record Sent(HostileRoute route, byte[] body) {
         @Override
         public String toString() {
@@ -186,9 +197,8 @@ final class HostileGen {
         }
     }
 
-    static Arbitrary<Edit> edits() {
-        return Combinators.combine(keys(), Arbitraries.frequencyOf(Tuple.of(1, Arbitraries.just(Edit.REMOVE)),
-                Tuple.of(6, values()))).as(Edit::new);
+    static Edit edit(HostileRandom r) {
+        return new Edit(key(r), r.weighted(1, 6) == 0 ? Edit.REMOVE : value(r));
     }
 
     /** The body with the edits applied, keys in their order; the result may repeat no key. */
@@ -247,42 +257,48 @@ final class HostileGen {
         }
     }
 
-    static Arbitrary<Damage> damage() {
-        return Combinators.combine(Arbitraries.frequencyOf(Tuple.of(12, Arbitraries.just(Damage.Kind.NONE)),
-                        Tuple.of(8, Arbitraries.of(Damage.Kind.class))),
-                Arbitraries.integers().between(0, 100_000), Arbitraries.bytes()).as(Damage::new);
+    /** Mostly none; every kind of damage, at any place, now and then. */
+    static Damage damage(HostileRandom r) {
+        Damage.Kind kind = r.weighted(12, 8) == 0 ? Damage.Kind.NONE : r.pick(Damage.Kind.class);
+        return new Damage(kind, r.between(0, 100_000), r.anyByte());
     }
 
     /** A body for {@code route}: its valid body edited and damaged, or something else entirely. */
-    static Arbitrary<byte[]> bodies(HostileRoute route) {
+    static byte[] body(HostileRandom r, HostileRoute route) {
         String base = route.body.isEmpty() ? "{}" : route.body;
-        Arbitrary<byte[]> edited = Combinators.combine(edits().list().ofMinSize(1).ofMaxSize(4), damage())
-                .as((es, d) -> d.apply(edited(base, es).getBytes(StandardCharsets.UTF_8)));
-        return Arbitraries.frequencyOf(
-                Tuple.of(12, edited),
-                Tuple.of(2, values().map(HostileGen::utf8)),
-                Tuple.of(1, deepNesting().map(HostileGen::utf8)),
-                Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(300)),
-                Tuple.of(1, Arbitraries.of("", " ", "\u0000", "{", "}", "{}", "[]", "null", "{\"gid\":}", "\"\"")
-                        .map(HostileGen::utf8)));
+        return switch (r.weighted(12, 2, 1, 1, 1)) {
+            case 0 -> damage(r).apply(utf8(edited(base, r.list(1, 4, () -> edit(r)))));
+            case 1 -> utf8(value(r));
+            case 2 -> utf8(deepNesting(r));
+            case 3 -> r.bytes(0, 300);
+            default -> utf8(r.pick(List.of("", " ", "\u0000", "{", "}", "{}", "[]", "null", "{\"gid\":}", "\"\"")));
+        };
     }
 
     /** A raw query string: the route's base, then pairs with any key, repeated keys and bad %-escapes. */
-    static Arbitrary<String> queries(HostileRoute route) {
-        Arbitrary<String> key = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.of("gid", "position", "limit",
-                "status", "transType", "createTimeStart", "createTimeEnd", "gidPrefix", "timeout")),
-                Tuple.of(1, strings()));
-        Arbitrary<String> value = Arbitraries.frequencyOf(Tuple.of(5, strings()), Tuple.of(2, Arbitraries.of(NUMBERS)),
-                Tuple.of(1, Arbitraries.strings().numeric().ofMinLength(20).ofMaxLength(20_000)));
+    static String query(HostileRandom r, HostileRoute route) {
+        boolean withBase = r.bool();
+        List<String> pairs = r.list(0, 6, () -> queryPair(r));
+        String separator = r.pick(List.of("&", "&&", ";", "&=&"));
+        return Stream.concat(withBase ? Stream.of(route.query) : Stream.empty(), pairs.stream())
+                .filter(s -> !s.isEmpty()).collect(Collectors.joining(separator));
+    }
+
+    private static String queryPair(HostileRandom r) {
+        String key = r.weighted(6, 1) == 0 ? r.pick(List.of("gid", "position", "limit", "status", "transType",
+                "createTimeStart", "createTimeEnd", "gidPrefix", "timeout")) : string(r);
+        String value = switch (r.weighted(5, 2, 1)) {
+            case 0 -> string(r);
+            case 1 -> r.pick(NUMBERS);
+            default -> r.string(HostileRandom.DIGITS, 20, 20_000);
+        };
         // The JDK server refuses a raw space, CRLF or bad escape in the request line itself: mostly encode properly.
-        Arbitrary<Encoding> encoding = Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.just(Encoding.PERCENT)),
-                Tuple.of(2, Arbitraries.just(Encoding.BAD_UTF8)), Tuple.of(2, Arbitraries.of(Encoding.class)));
-        Arbitrary<String> pair = Combinators.combine(key, value, encoding)
-                .as((k, v, enc) -> enc.apply(k) + "=" + enc.apply(v));
-        return Combinators.combine(Arbitraries.of(true, false), pair.list().ofMaxSize(6),
-                        Arbitraries.of("&", "&&", ";", "&=&"))
-                .as((withBase, pairs, sep) -> Stream.concat(withBase ? Stream.of(route.query) : Stream.empty(),
-                        pairs.stream()).filter(s -> !s.isEmpty()).collect(Collectors.joining(sep)));
+        Encoding encoding = switch (r.weighted(8, 2, 2)) {
+            case 0 -> Encoding.PERCENT;
+            case 1 -> Encoding.BAD_UTF8;
+            default -> r.pick(Encoding.class);
+        };
+        return encoding.apply(key) + "=" + encoding.apply(value);
     }
 
     /** How a query string part is written. */
@@ -300,29 +316,37 @@ final class HostileGen {
     }
 
     /** Request headers: odd names, long or strange values, odd Content-Type, duplicates; 0 to 250 of them. */
-    static Arbitrary<List<Header>> headers() {
-        Arbitrary<String> name = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.of("X-Foo", "Content-Type",
-                        "Accept", "Cookie", "User-Agent", "Origin", "Sec-Fetch-Site", "Authorization", "Expect",
-                        "Connection", "X-Forwarded-For", "Referer", "Accept-Encoding", "Content-Encoding", "Range")),
-                Tuple.of(2, Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(30)),
-                Tuple.of(1, Arbitraries.of("", " ", "X Foo", "X:Foo", "X-é", "X-\u0000", "(", "Content-Type ")));
-        Arbitrary<String> value = Arbitraries.frequencyOf(
-                Tuple.of(4, Arbitraries.of("application/json", "application/json; charset=utf-8", "text/plain",
-                        "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json;"
-                        + " charset=latin1", "*/*", "", " ", "gzip", "deflate", "close", "keep-alive", "100-continue",
-                        "Bearer ", "Bearer x", "Basic YTpi", "null", "http://evil.example", "cross-site",
-                        "same-origin", "bytes=0-1")),
-                Tuple.of(2, strings().map(s -> s.replace("\r", "").replace("\n", ""))),
-                Tuple.of(1, Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1000).ofMaxLength(16_000)));
-        Arbitrary<Header> header = Combinators.combine(name, value).as(Header::new);
-        return Arbitraries.frequencyOf(Tuple.of(12, header.list().ofMaxSize(12)),
-                Tuple.of(1, header.list().ofMinSize(150).ofMaxSize(250)));
+    static List<Header> headers(HostileRandom r) {
+        return r.weighted(12, 1) == 0 ? r.list(0, 12, () -> header(r)) : r.list(150, 250, () -> header(r));
+    }
+
+    private static Header header(HostileRandom r) {
+        String name = switch (r.weighted(6, 2, 1)) {
+            case 0 -> r.pick(List.of("X-Foo", "Content-Type", "Accept", "Cookie", "User-Agent", "Origin",
+                    "Sec-Fetch-Site", "Authorization", "Expect", "Connection", "X-Forwarded-For", "Referer",
+                    "Accept-Encoding", "Content-Encoding", "Range"));
+            case 1 -> r.string(HostileRandom.LOWER + HostileRandom.UPPER, 1, 30);
+            default -> r.pick(List.of("", " ", "X Foo", "X:Foo", "X-é", "X-\u0000", "(", "Content-Type "));
+        };
+        String value = switch (r.weighted(4, 2, 1)) {
+            case 0 -> r.pick(List.of("application/json", "application/json; charset=utf-8", "text/plain",
+                    "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json;"
+                    + " charset=latin1", "*/*", "", " ", "gzip", "deflate", "close", "keep-alive", "100-continue",
+                    "Bearer ", "Bearer x", "Basic YTpi", "null", "http://evil.example", "cross-site",
+                    "same-origin", "bytes=0-1"));
+            case 1 -> string(r).replace("\r", "").replace("\n", "");
+            default -> r.string(HostileRandom.LOWER, 1000, 16_000);
+        };
+        return new Header(name, value);
     }
 
     /** Mostly the true length, so that most tries reach the routes; every kind of lie now and then. */
-    static Arbitrary<Length> lengths() {
-        return Arbitraries.frequencyOf(Tuple.of(10, Arbitraries.just(Length.EXACT)),
-                Tuple.of(2, Arbitraries.just(Length.CHUNKED)), Tuple.of(6, Arbitraries.of(Length.class)));
+    static Length length(HostileRandom r) {
+        return switch (r.weighted(10, 2, 6)) {
+            case 0 -> Length.EXACT;
+            case 1 -> Length.CHUNKED;
+            default -> r.pick(Length.class);
+        };
     }
 
     /** How the body's length is told. */

@@ -11,25 +11,16 @@ import io.dtm4j.core.ListQuery;
 import io.dtm4j.core.TransRequest;
 import io.dtm4j.server.HostileGen.Edit;
 import io.dtm4j.server.HostileGen.Length;
+import io.dtm4j.server.HostileGen.Sent;
 import io.dtm4j.server.HostileHttp.Answer;
 import io.dtm4j.server.HostileHttp.Header;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Assume;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AfterProperty;
-import net.jqwik.api.lifecycle.BeforeTry;
-import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,9 +35,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * store. Before each try the store is emptied and seeded with one transaction of each kind (so that abort, register,
  * forceStop and the rest reach the engine); after it, whatever was sent: no 5xx and no stack trace, a JSON error
  * with a {@code message}, the store unchanged unless the answer was 200, no transaction without all its branches,
- * and the server still answers {@code /api/ping}. jqwik prints each property's seed; replay one with
- * {@code @Property(seed = "...")}. Edge cases are off: the generators list their corner cases themselves, and jqwik's
- * mix-in of every combination of them took a quarter of the tries.
+ * and the server still answers {@code /api/ping}. Inputs are seeded random draws ({@link Tries}, {@link HostileGen}):
+ * each property prints its seed, and a failure names the seed, the try and the input, so that
+ * {@code -Ddtm.hostile.seed=S -Ddtm.hostile.try=N} replays it. The generators list their corner cases themselves.
  */
 class HostileInputProperties {
     private static final String API = "/api/dtmsvr/";
@@ -61,10 +52,10 @@ class HostileInputProperties {
 
     private final RouteFixture f = new RouteFixture();
     private RouteFixture withTokens;
+    private Tries tries;
 
     /** One transaction of each kind and status a route acts on; the saga stays submitted (its action is ONGOING). */
-    @BeforeTry
-    void seed() {
+    private void seed() {
         f.memory.deleteAll();
         Coordinator c = f.coordinator;
         for (String body : SEED_BODIES) {
@@ -83,7 +74,7 @@ class HostileInputProperties {
         assertThat(f.memory.findGlobal("seed-saga").orElseThrow().status()).isEqualTo(GlobalStatus.SUBMITTED);
     }
 
-    @AfterProperty
+    @AfterEach
     void close() {
         f.close();
         if (withTokens != null) {
@@ -91,7 +82,7 @@ class HostileInputProperties {
         }
     }
 
-    @Example
+    @Test
     void theRoutesAreEveryRouteOfApiHandler() throws ReflectiveOperationException {
         Map<?, ?> served = (Map<?, ?>) HostileChecks.field(ApiHandler.class, "routes")
                 .get(HostileChecks.field(DtmServer.class, "handler").get(f.server));
@@ -103,7 +94,7 @@ class HostileInputProperties {
                 served.keySet().stream().map(Object::toString).toList()));
     }
 
-    @Example
+    @Test
     void eachBaseRequestSucceeds() {
         for (HostileRoute r : HostileRoute.values()) {
             seed();
@@ -112,43 +103,44 @@ class HostileInputProperties {
         }
     }
 
-    @Provide
-    Arbitrary<HostileGen.Sent> routedBodies() {
-        // Mostly the routes that read a body; the others must ignore one.
-        Arbitrary<HostileRoute> route = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.of(HostileRoute.class)
-                .filter(r -> !r.body.isEmpty())), Tuple.of(1, Arbitraries.of(HostileRoute.class)));
-        return route.flatMap(r -> HostileGen.bodies(r).map(b -> new HostileGen.Sent(r, b)));
-    }
-
-    @Provide
-    Arbitrary<String> contentTypes() {
-        return Arbitraries.of("application/json", "application/json; charset=utf-8", "text/plain",
-                "application/x-www-form-urlencoded", "application/json; charset=utf-16", "", "*/*; q=0");
-    }
-
     /**
      * Every route, its valid body edited (keys set to values of the wrong type, nulls, nesting, huge numbers, unicode,
      * NUL, lone surrogates, embedded JSON; keys removed) and damaged (truncated, NUL or a bad byte inserted, invalid
      * UTF-8, a BOM, garbage after it), or replaced (any JSON value, nesting up to 20,000 deep, random bytes): an
      * answer from dtm4j, JSON, and a transaction that it created has all the branches its steps asked for.
      */
-    @Property(tries = 500, edgeCases = EdgeCasesMode.NONE)
-    void generatedBodiesOnEveryRoute(@ForAll("routedBodies") HostileGen.Sent sent,
-                                     @ForAll("contentTypes") String contentType) {
-        HostileRoute r = sent.route();
-        Set<String> before = storedGids();
-        String snapshot = HostileChecks.snapshot(f.coordinator);
-        byte[] request = HostileHttp.request(r.method, r.target(), List.of(new Header("Content-Type", contentType)),
-                sent.body(), true);
-        Answer a = send(request);
-        HostileChecks.assertAnswered(a, request);
-        if (r.path.startsWith(API)) {
-            HostileChecks.assertJson(a);
-        }
-        afterEveryTry(a, snapshot);
-        if (a.status() == 200 && r.creates()) {
-            assertCreatedWhole(DtmJson.parseTransRequest(sent.body()), before);
-        }
+    @Test
+    void generatedBodiesOnEveryRoute() {
+        tries("generatedBodiesOnEveryRoute", 500).forAll(HostileInputProperties::bodyTry, t -> {
+            seed();
+            HostileRoute r = t.sent().route();
+            Set<String> before = storedGids();
+            String snapshot = HostileChecks.snapshot(f.coordinator);
+            byte[] request = HostileHttp.request(r.method, r.target(), List.of(new Header("Content-Type",
+                    t.contentType())), t.sent().body(), true);
+            Answer a = send(request);
+            HostileChecks.assertAnswered(a, request);
+            if (r.path.startsWith(API)) {
+                HostileChecks.assertJson(a);
+            }
+            afterEveryTry(a, snapshot);
+            if (a.status() == 200 && r.creates()) {
+                assertCreatedWhole(DtmJson.parseTransRequest(t.sent().body()), before);
+            }
+        });
+    }
+
+    /** A body and a Content-Type for a route: mostly the routes that read a body; the others must ignore one. */
+    private record BodyTry(Sent sent, String contentType) {
+    }
+
+    private static BodyTry bodyTry(HostileRandom g) {
+        HostileRoute r = g.weighted(6, 1) == 0 ? g.pick(Arrays.stream(HostileRoute.values())
+                .filter(route -> !route.body.isEmpty()).toList()) : g.pick(HostileRoute.class);
+        Sent sent = new Sent(r, HostileGen.body(g, r));
+        return new BodyTry(sent, g.pick(List.of("application/json", "application/json; charset=utf-8",
+                "text/plain", "application/x-www-form-urlencoded", "application/json; charset=utf-16", "",
+                "*/*; q=0")));
     }
 
     /** A transaction that a request created has every branch its steps asked for. */
@@ -165,26 +157,32 @@ class HostileInputProperties {
                 .hasSize(rowsPerStep * req.steps().size());
     }
 
-    @Provide
-    Arbitrary<HostileRoute> gidRoutes() {
-        return Arbitraries.of(HostileRoute.class).filter(r -> r.gidAt != HostileRoute.GidAt.NONE);
-    }
-
-    @Provide
-    Arbitrary<String> gids() {
-        return HostileGen.gids();
-    }
-
     /**
      * A gid is taken exactly as sent (after DTM's removal of CR, LF and ';') when it is 1-128 characters of the safe
      * alphabet, and refused with a 400 naming the gid otherwise, with nothing stored.
      */
-    @Property(tries = 500, edgeCases = EdgeCasesMode.NONE)
-    void injectionGidsOnEveryGidRoute(@ForAll("gidRoutes") HostileRoute r, @ForAll("gids") String gid) {
+    @Test
+    void injectionGidsOnEveryGidRoute() {
+        List<HostileRoute> gidRoutes = Arrays.stream(HostileRoute.values())
+                .filter(r -> r.gidAt != HostileRoute.GidAt.NONE).toList();
+        tries("injectionGidsOnEveryGidRoute", 500).forAll(g -> new GidTry(g.pick(gidRoutes), HostileGen.gid(g)),
+                t -> {
+                    seed();
+                    checkGid(t.route(), t.gid());
+                });
+    }
+
+    private record GidTry(HostileRoute route, String gid) {
+    }
+
+    private void checkGid(HostileRoute r, String gid) {
         String received = r.gidAt == HostileRoute.GidAt.BODY ? gid
                 : URLDecoder.decode(URLEncoder.encode(gid, StandardCharsets.UTF_8), StandardCharsets.UTF_8);
         String cleaned = Gids.clean(received);
-        Assume.that(!cleaned.startsWith("seed-"));
+        if (cleaned.startsWith("seed-")) {
+            tries.label("skipped: names a seeded transaction");
+            return;
+        }
         boolean valid = Gids.SAFE.matcher(cleaned).matches();
         Set<String> before = storedGids();
         String snapshot = HostileChecks.snapshot(f.coordinator);
@@ -217,112 +215,95 @@ class HostileInputProperties {
         }
     }
 
-    @Provide
-    Arbitrary<HostileGen.Sent> routedQueries() {
-        return Arbitraries.of(HostileRoute.class).flatMap(r -> HostileGen.queries(r)
-                .map(q -> new HostileGen.Sent(r, utf8(q))));
-    }
-
     /**
      * Repeated keys, bad %-escapes, raw spaces, CRLF and non-ASCII, values up to 70,000 characters: an answer below
      * 500 (the JDK server itself refuses what is not a valid request line); the connection is only dropped for a
      * request line past the JDK's limit on a request's head.
      */
-    @Property(tries = 400, edgeCases = EdgeCasesMode.NONE)
-    void generatedQueryStrings(@ForAll("routedQueries") HostileGen.Sent sent) {
-        HostileRoute r = sent.route();
-        String snapshot = HostileChecks.snapshot(f.coordinator);
-        byte[] request = HostileHttp.json(r.method, r.target(new String(sent.body(), StandardCharsets.UTF_8)),
-                utf8(r.body));
-        Answer a = send(request);
-        HostileChecks.assertSane(a, request);
-        if (request.length < 64 * 1024) {
-            assertThat(a.closed()).as("a query string never drops the connection").isFalse();
-        }
-        afterEveryTry(a, snapshot);
-    }
-
-    @Provide
-    Arbitrary<String> methods() {
-        return Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.of("GET", "POST")), Tuple.of(2, Arbitraries.of("PUT",
-                "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "CONNECT")), Tuple.of(1, Arbitraries.of("post", "get",
-                "FOO", "G\u00c9T", "POST\u0000", "X".repeat(300))));
-    }
-
-    @Provide
-    Arbitrary<List<Header>> headers() {
-        return HostileGen.headers();
-    }
-
-    @Provide
-    Arbitrary<Length> lengths() {
-        return HostileGen.lengths();
+    @Test
+    void generatedQueryStrings() {
+        tries("generatedQueryStrings", 400).forAll(g -> {
+            HostileRoute r = g.pick(HostileRoute.class);
+            return new Sent(r, utf8(HostileGen.query(g, r)));
+        }, sent -> {
+            seed();
+            HostileRoute r = sent.route();
+            String snapshot = HostileChecks.snapshot(f.coordinator);
+            byte[] request = HostileHttp.json(r.method, r.target(new String(sent.body(), StandardCharsets.UTF_8)),
+                    utf8(r.body));
+            Answer a = send(request);
+            HostileChecks.assertSane(a, request);
+            if (request.length < 64 * 1024) {
+                assertThat(a.closed()).as("a query string never drops the connection").isFalse();
+            }
+            afterEveryTry(a, snapshot);
+        });
     }
 
     /**
      * Odd methods, many or long headers, odd Content-Type, lengths that lie (shorter, longer, negative, twice,
      * chunked with bad chunks): an answer below 500, the JDK's own 4xx, or a closed connection; never a hang.
      */
-    @Property(tries = 400, edgeCases = EdgeCasesMode.NONE)
-    void generatedHeadersAndMethods(@ForAll HostileRoute r, @ForAll("methods") String method,
-                                    @ForAll("headers") List<Header> headers, @ForAll("lengths") Length length) {
-        String snapshot = HostileChecks.snapshot(f.coordinator);
-        byte[] request = HostileGen.request(method, r.target(), headers, utf8(r.body), length);
-        Answer a = send(request);
-        HostileChecks.assertSane(a, request);
-        afterEveryTry(a, snapshot);
+    @Test
+    void generatedHeadersAndMethods() {
+        tries("generatedHeadersAndMethods", 400).forAll(g -> new HeaderTry(g.pick(HostileRoute.class), method(g),
+                HostileGen.length(g), HostileGen.headers(g)), t -> {
+                    seed();
+                    String snapshot = HostileChecks.snapshot(f.coordinator);
+                    byte[] request = HostileGen.request(t.method(), t.route().target(), t.headers(),
+                            utf8(t.route().body), t.length());
+                    Answer a = send(request);
+                    HostileChecks.assertSane(a, request);
+                    afterEveryTry(a, snapshot);
+                });
     }
 
-    @Provide
-    Arbitrary<List<Header>> credentials() {
-        Arbitrary<String> auth = Arbitraries.of("Bearer " + OPERATOR, "Bearer " + VIEWER, "Bearer " + CLIENT,
-                "bearer " + OPERATOR, "Bearer  " + OPERATOR, "Bearer " + OPERATOR + " ", "Bearer", "Bearer ",
-                "Basic " + OPERATOR, "Bearer " + OPERATOR.substring(1), "Bearer " + OPERATOR + "\u0000",
-                "Bearer ' OR '1'='1", "Bearer " + "A".repeat(5000), "Bearer é");
-        Arbitrary<Header> header = Arbitraries.frequencyOf(
-                Tuple.of(4, auth.map(v -> new Header("Authorization", v))),
-                Tuple.of(1, Arbitraries.of("http://127.0.0.1", "http://evil.example", "null", "").map(
-                        v -> new Header("Origin", v))),
-                Tuple.of(1, Arbitraries.of("cross-site", "same-origin", "none").map(
-                        v -> new Header("Sec-Fetch-Site", v))));
-        return header.list().ofMaxSize(3);
+    /** The headers last: they may be long, and a failure report is cut after 2,000 chars. */
+    private record HeaderTry(HostileRoute route, String method, Length length, List<Header> headers) {
+    }
+
+    private static String method(HostileRandom g) {
+        return switch (g.weighted(4, 2, 1)) {
+            case 0 -> g.pick(List.of("GET", "POST"));
+            case 1 -> g.pick(List.of("PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "CONNECT"));
+            default -> g.pick(List.of("post", "get", "FOO", "G\u00c9T", "POST\u0000", "X".repeat(300)));
+        };
     }
 
     /** With tokens configured: any Authorization, Origin or Sec-Fetch-Site is answered (401/403 JSON or 200). */
-    @Property(tries = 200, edgeCases = EdgeCasesMode.NONE)
-    void credentialsAndOriginsWithTokens(@ForAll HostileRoute r, @ForAll("credentials") List<Header> headers) {
-        if (withTokens == null) {
-            withTokens = new RouteFixture(b -> b.tokens(List.of("op:operator:" + OPERATOR, "view:viewer:" + VIEWER,
-                    "svc:api:" + CLIENT)));
-        }
-        withTokens.memory.deleteAll();
-        byte[] request = HostileGen.request(r.method, r.target(), headers, utf8(r.body), Length.EXACT);
-        Answer a = HostileHttp.exchange(withTokens.server.port(), request);
-        HostileChecks.assertAnswered(a, request);
-        if (a.status() == 401 || a.status() == 403) {
-            assertThat(withTokens.memory.list(ListQuery.firstPage()).transactions()).isEmpty();
-        }
-        withTokens.assertAlive();
+    @Test
+    void credentialsAndOriginsWithTokens() {
+        withTokens = new RouteFixture(b -> b.tokens(List.of("op:operator:" + OPERATOR, "view:viewer:" + VIEWER,
+                "svc:api:" + CLIENT)));
+        tries("credentialsAndOriginsWithTokens", 200).forAll(g -> new CredentialTry(g.pick(HostileRoute.class),
+                g.list(0, 3, () -> credential(g))), t -> {
+                    HostileRoute r = t.route();
+                    withTokens.memory.deleteAll();
+                    byte[] request = HostileGen.request(r.method, r.target(), t.headers(), utf8(r.body),
+                            Length.EXACT);
+                    Answer a = HostileHttp.exchange(withTokens.server.port(), request);
+                    HostileChecks.assertAnswered(a, request);
+                    tries.label(Integer.toString(a.status()));
+                    if (a.status() == 401 || a.status() == 403) {
+                        assertThat(withTokens.memory.list(ListQuery.firstPage()).transactions()).isEmpty();
+                    }
+                    withTokens.assertAlive();
+                });
     }
 
-    @Provide
-    Arbitrary<String> paths() {
-        Arbitrary<String> name = Arbitraries.strings().withCharRange('a', 'z').withCharRange('0', '9').withChars('-',
-                '_').ofMinLength(1).ofMaxLength(2000);
-        Arbitrary<String> asset = Combinators.combine(name, Arbitraries.of("js", "css", "png", "ico", "svg", "html",
-                "class", "xml", "properties", "MF", "sql")).as((n, ext) -> "/" + n + "." + ext);
-        Arbitrary<String> routePath = Combinators.combine(Arbitraries.of(HostileRoute.class), Arbitraries.of("/", "//",
-                "/.", "/..", ";x=1", "%00", "%2F", "%2e%2e", "\u00e9", "%C3%A9", "/extra", "?"))
-                .as((r, odd) -> r.path + odd);
-        return Arbitraries.frequencyOf(
-                Tuple.of(4, asset),
-                Tuple.of(3, routePath),
-                Tuple.of(1, Arbitraries.of(HostileRoute.class).map(r -> r.path.toUpperCase(Locale.ROOT))),
-                Tuple.of(2, Arbitraries.of("/", "/admin", "/admin/", "/admin/x/y", "/app.js", "/index.html",
-                        "/logback.xml", "/io/dtm4j/server/admin/app.js", "/../../etc/passwd", "/%2e%2e/etc/passwd",
-                        "/admin/../logback.xml", "//app.js", "/app.js/", "/app.js%00.png", "/META-INF/MANIFEST.MF",
-                        "/api", "/api/", "/api/dtmsvr", "/api/dtmsvr/", "*", "/favicon.ico")),
-                Tuple.of(1, name.map(n -> "/admin/" + n)));
+    private record CredentialTry(HostileRoute route, List<Header> headers) {
+    }
+
+    private static Header credential(HostileRandom g) {
+        return switch (g.weighted(4, 1, 1)) {
+            case 0 -> new Header("Authorization", g.pick(List.of("Bearer " + OPERATOR, "Bearer " + VIEWER,
+                    "Bearer " + CLIENT, "bearer " + OPERATOR, "Bearer  " + OPERATOR, "Bearer " + OPERATOR + " ",
+                    "Bearer", "Bearer ", "Basic " + OPERATOR, "Bearer " + OPERATOR.substring(1),
+                    "Bearer " + OPERATOR + "\u0000", "Bearer ' OR '1'='1", "Bearer " + "A".repeat(5000),
+                    "Bearer é")));
+            case 1 -> new Header("Origin", g.pick(List.of("http://127.0.0.1", "http://evil.example", "null", "")));
+            default -> new Header("Sec-Fetch-Site", g.pick(List.of("cross-site", "same-origin", "none")));
+        };
     }
 
     /**
@@ -330,31 +311,58 @@ class HostileInputProperties {
      * not exist, some 2,000 characters long. Never a 5xx; never a file from outside the UI; and the UI's cache holds
      * the files it ships and nothing for a name that a client made up.
      */
-    @Property(tries = 300, edgeCases = EdgeCasesMode.NONE)
-    void generatedPaths(@ForAll("paths") String path, @ForAll boolean head) {
-        uiCache().clear();
-        String snapshot = HostileChecks.snapshot(f.coordinator);
-        byte[] request = HostileHttp.request(head ? "HEAD" : "GET", path, List.of(), new byte[0], false);
-        Answer a = send(request);
-        HostileChecks.assertSane(a, request);
-        assertThat(a.text()).as("a file from outside the admin UI").doesNotContain("<configuration", "Manifest-");
-        assertThat(uiCache().keySet()).as("the admin UI's cache after %s", path)
-                .allMatch(HostileChecks.ADMIN_FILES::contains);
-        afterEveryTry(a, snapshot);
+    @Test
+    void generatedPaths() {
+        tries("generatedPaths", 300).forAll(g -> new PathTry(g.bool() ? "HEAD" : "GET", path(g)), t -> {
+            seed();
+            uiCache().clear();
+            String snapshot = HostileChecks.snapshot(f.coordinator);
+            byte[] request = HostileHttp.request(t.method(), t.path(), List.of(), new byte[0], false);
+            Answer a = send(request);
+            HostileChecks.assertSane(a, request);
+            assertThat(a.text()).as("a file from outside the admin UI").doesNotContain("<configuration", "Manifest-");
+            assertThat(uiCache().keySet()).as("the admin UI's cache after %s", t)
+                    .allMatch(HostileChecks.ADMIN_FILES::contains);
+            afterEveryTry(a, snapshot);
+        });
+    }
+
+    private record PathTry(String method, String path) {
+    }
+
+    private static String path(HostileRandom g) {
+        String name = g.string(HostileRandom.LOWER + HostileRandom.DIGITS + "-_", 1, 2000);
+        return switch (g.weighted(4, 3, 1, 2, 1)) {
+            case 0 -> "/" + name + "." + g.pick(List.of("js", "css", "png", "ico", "svg", "html", "class", "xml",
+                    "properties", "MF", "sql"));
+            case 1 -> g.pick(HostileRoute.class).path + g.pick(List.of("/", "//", "/.", "/..", ";x=1", "%00", "%2F",
+                    "%2e%2e", "\u00e9", "%C3%A9", "/extra", "?"));
+            case 2 -> g.pick(HostileRoute.class).path.toUpperCase(Locale.ROOT);
+            case 3 -> g.pick(List.of("/", "/admin", "/admin/", "/admin/x/y", "/app.js", "/index.html", "/logback.xml",
+                    "/io/dtm4j/server/admin/app.js", "/../../etc/passwd", "/%2e%2e/etc/passwd", "/admin/../logback.xml",
+                    "//app.js", "/app.js/", "/app.js%00.png", "/META-INF/MANIFEST.MF", "/api", "/api/", "/api/dtmsvr",
+                    "/api/dtmsvr/", "*", "/favicon.ico"));
+            default -> "/admin/" + name;
+        };
     }
 
     private Map<?, ?> uiCache() {
         return HostileChecks.uiCache(f.server);
     }
 
-    /** The checks every try ends with: the store, then a ping. Counts the answers for jqwik's report. */
+    /** The checks every try ends with: the store, then a ping. Counts the answers for the report of the run. */
     private void afterEveryTry(Answer a, String snapshotBefore) {
-        Statistics.label("answer").collect(a.closed() ? "closed" : a.status() + (a.fromDtm() ? "" : " (JDK)"));
+        tries.label(a.closed() ? "closed" : a.status() + (a.fromDtm() ? "" : " (JDK)"));
         if (a.status() != 200) {
             assertThat(HostileChecks.snapshot(f.coordinator)).as("the store after %s", a).isEqualTo(snapshotBefore);
         }
         HostileChecks.assertAllWhole(f.coordinator);
         f.assertAlive();
+    }
+
+    private Tries tries(String method, int count) {
+        tries = Tries.of(getClass().getSimpleName() + "#" + method, count);
+        return tries;
     }
 
     private Set<String> storedGids() {

@@ -5,13 +5,13 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What the hostile-input properties found, each as the example jqwik shrank it to, kept as a plain test. */
+/** What the hostile-input properties found, each cut down to a small example and kept as a plain test. */
 class HostileInputRegressionTest {
 
     /**
-     * {@code HostileInputProperties.generatedPaths} (seed -4398982863111764477) shrank to {@code HEAD /a.js}: the
-     * admin UI remembered every asset name it was asked for, found or not, and before any access check, so any
-     * client could fill the heap with made-up names (one map entry per name, up to the JDK's request-line limit).
+     * Found by {@code HostileInputProperties.generatedPaths}, as small as {@code HEAD /a.js}: the admin UI
+     * remembered every asset name it was asked for, found or not, and before any access check, so any client could
+     * fill the heap with made-up names (one map entry per name, up to the JDK's request-line limit).
      */
     @Test
     void aMadeUpAssetNameIsNotRemembered() {
