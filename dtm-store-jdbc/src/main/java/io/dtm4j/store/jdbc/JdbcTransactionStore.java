@@ -35,12 +35,13 @@ import java.util.function.Supplier;
  * with the defaults.
  *
  * <p>Layout: DTM's tables {@code trans_global}, {@code trans_branch_op} and {@code kv} with DTM's column,
- * constraint and index names, so a database DTM created can be used as it is and DTM tools read ours. Created on
- * first open when absent; versioned (SQLite: {@code PRAGMA user_version}; servers: table
- * {@code dtm4j_schema_version}); a database written by a newer dtm4j is refused. {@link #schemaSql(SqlDialect)}
- * returns the DDL for a DBA. Times keep milliseconds (SQLite: INTEGER epoch milliseconds; PostgreSQL:
- * {@code timestamp(3) with time zone}; MySQL: {@code datetime(3)} holding <b>UTC</b>), or whole seconds in tables
- * DTM created; an instant is truncated toward the past to that precision. {@code next_cron_interval} is whole
+ * constraint and index names, so a database DTM created can be used and DTM tools read ours. Created on first
+ * open when absent; versioned (SQLite: {@code PRAGMA user_version}; servers: table {@code dtm4j_schema_version});
+ * a database written by a newer dtm4j is refused. {@link #schemaSql(SqlDialect)} returns the DDL for a DBA. Gids
+ * and branch ids compare case-sensitively on every database (MySQL: their columns are {@code utf8mb4_bin} from
+ * schema version 2 on, in tables DTM created too). Times keep milliseconds (SQLite: INTEGER epoch milliseconds;
+ * PostgreSQL: {@code timestamp(3) with time zone}; MySQL: {@code datetime(3)} holding <b>UTC</b>), or whole seconds
+ * in tables DTM created; an instant is truncated toward the past to that precision. {@code next_cron_interval} is whole
  * seconds on servers (DTM's unit; a fraction rounds up) and milliseconds in SQLite. The {@code options} column
  * holds DTM's options JSON.
  *

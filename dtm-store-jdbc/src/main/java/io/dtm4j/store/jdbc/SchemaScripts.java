@@ -10,8 +10,11 @@ import java.util.List;
 /**
  * The versioned DDL of the PostgreSQL and MySQL stores, shipped as resources
  * ({@code io/dtm4j/store/jdbc/schema/<dialect>/V<n>.sql}), and the script a DBA can run instead of letting the
- * store create its tables. Every statement is idempotent ({@code IF NOT EXISTS}), so running a version twice, or
- * over tables DTM created, changes nothing that exists. Thread-safe (stateless).
+ * store create its tables. One version number names one layout on both servers: every version has a script per
+ * dialect, possibly of comments only (a version that changes nothing there). A released version never changes; a
+ * change is a new version. Every statement is idempotent ({@code IF NOT EXISTS}, or an {@code ALTER} that sets a
+ * column to a definition), so running a version twice, or over tables DTM created, leaves the same layout.
+ * Thread-safe (stateless).
  */
 final class SchemaScripts {
 
@@ -22,9 +25,11 @@ final class SchemaScripts {
         }
     }
 
-    /** Every version, oldest first; the last one is the layout this code reads and writes. */
+    /** Every version, oldest first (released ones never change); the last is the layout this code uses. */
     static final List<Migration> MIGRATIONS = List.of(
-            new Migration(1, "DTM tables trans_global, trans_branch_op, kv"));
+            new Migration(1, "DTM tables trans_global, trans_branch_op, kv"),
+            new Migration(2, "gid, branch_id and kv.k compare case-sensitively (MySQL: utf8mb4_bin;"
+                    + " PostgreSQL: no change)"));
 
     /** The newest version. */
     static final int LATEST = MIGRATIONS.get(MIGRATIONS.size() - 1).version();

@@ -24,13 +24,17 @@ import java.util.Set;
  * {@code GET_LOCK} on MySQL), the store:
  * <ul>
  *   <li>refuses a database whose newest version is newer than this code knows;</li>
- *   <li>applies the missing versions; tables DTM created are kept as they are ("adopted"), since every
- *       statement is {@code IF NOT EXISTS};</li>
+ *   <li>applies the missing versions; tables DTM created are kept ("adopted": version 1 is recorded, as its
+ *       statements are {@code IF NOT EXISTS}), then the later versions change them as they change ours;</li>
  *   <li>checks that DTM's columns are there, and reads the precision of the time columns: milliseconds in
  *       tables dtm4j created, whole seconds in tables DTM created.</li>
  * </ul>
  * A database already at the newest version runs no DDL, so the store's user needs no DDL privilege once a DBA
- * ran {@link SchemaScripts#fullScript}. Thread-safe (stateless).
+ * ran {@link SchemaScripts#fullScript}. A migration may rebuild indexes of large tables (MySQL: copy them), so its
+ * statements wait for their answer as long as they run, not the socket timeout; on MySQL each waits at most
+ * {@value #LOCK_WAIT_SECONDS} s for the table's metadata lock, so that a long transaction or a running dump fails
+ * the start with a message instead of stalling every query on the table behind the waiting {@code ALTER}.
+ * Thread-safe (stateless).
  */
 final class ServerSchema {
 
@@ -38,6 +42,7 @@ final class ServerSchema {
     /** Shorter than the smallest socket timeout (1 s would be too short for a migration; 20 s is the default's). */
     private static final int LOCK_WAIT_SECONDS = 20;
     private static final String PG_LOCK_TIMEOUT = "55P03";
+    private static final int MYSQL_LOCK_WAIT_TIMEOUT = 1205;
     private static final Set<String> TIME_COLUMNS =
             Set.of("create_time", "update_time", "finish_time", "rollback_time", "next_cron_time");
 
@@ -105,23 +110,49 @@ final class ServerSchema {
         }
         if (current < SchemaScripts.LATEST) {
             boolean adopting = current == 0 && before.containsKey("trans_global");
-            try (Statement st = c.createStatement()) {
-                st.execute(SchemaScripts.versionTable(dialect));
-                for (SchemaScripts.Migration m : SchemaScripts.MIGRATIONS) {
-                    if (m.version() > current) {
-                        for (String sql : SchemaScripts.statements(dialect, m)) {
-                            st.execute(sql);
-                        }
-                        String description = m.description() + (adopting && m.version() == 1
-                                ? "; existing tables (created by DTM) adopted as they are" : "");
-                        record(c, m.version(), description);
-                    }
-                }
+            LOG.info("{}: upgrading the schema from version {} to {}; on large tables this may take minutes", name,
+                    current, SchemaScripts.LATEST);
+            int answerTimeout = c.getNetworkTimeout();
+            c.setNetworkTimeout(Runnable::run, 0);
+            try {
+                apply(c, dialect, name, current, adopting);
+            } finally {
+                c.setNetworkTimeout(Runnable::run, answerTimeout);
             }
             LOG.info("{}: schema upgraded from version {} to {}{}", name, current, SchemaScripts.LATEST,
                     adopting ? ", adopting the tables DTM created" : "");
         }
         return check(columns(c, dialect), name);
+    }
+
+    /** Runs and records each version after {@code current}; a version whose DDL fails is not recorded. */
+    private static void apply(Connection c, SqlDialect dialect, String name, int current, boolean adopting)
+            throws SQLException {
+        try (Statement st = c.createStatement()) {
+            if (dialect == SqlDialect.MYSQL) {
+                st.execute("SET SESSION lock_wait_timeout = " + LOCK_WAIT_SECONDS);
+            }
+            st.execute(SchemaScripts.versionTable(dialect));
+            for (SchemaScripts.Migration m : SchemaScripts.MIGRATIONS) {
+                if (m.version() <= current) {
+                    continue;
+                }
+                for (String sql : SchemaScripts.statements(dialect, m)) {
+                    try {
+                        st.execute(sql);
+                    } catch (SQLException e) {
+                        if (dialect == SqlDialect.MYSQL && e.getErrorCode() == MYSQL_LOCK_WAIT_TIMEOUT) {
+                            throw new StoreUnavailableException(name + ": schema version " + m.version() + " waited "
+                                    + LOCK_WAIT_SECONDS + " s for a table that another session holds (an open"
+                                    + " transaction, a running mysqldump; see SHOW PROCESSLIST); end it and retry", e);
+                        }
+                        throw e;
+                    }
+                }
+                record(c, m.version(), m.description() + (adopting && m.version() == 1
+                        ? "; existing tables (created by DTM) adopted as they are" : ""));
+            }
+        }
     }
 
     /** Reads the schema version and whether DTM's tables exist, changing nothing. */

@@ -66,19 +66,31 @@ class JdbcStoreBuilderTest {
                         "CREATE INDEX IF NOT EXISTS status_next_cron_time ON trans_global (status, next_cron_time)",
                         "create_time timestamp(3) with time zone", "next_cron_interval int",
                         "CREATE TABLE IF NOT EXISTS dtm4j_schema_version",
-                        "INSERT INTO dtm4j_schema_version (version, description) VALUES (1,")
-                .doesNotContain("timestamp(0) with time zone DEFAULT");
+                        "INSERT INTO dtm4j_schema_version (version, description) VALUES (1,",
+                        "INSERT INTO dtm4j_schema_version (version, description) VALUES (2,")
+                .startsWith("-- dtm4j PostgreSQL schema, version 2\n")
+                .doesNotContain("timestamp(0) with time zone DEFAULT", "ALTER TABLE");
         assertThat(JdbcTransactionStore.schemaSql(SqlDialect.MYSQL))
                 .contains("UNIQUE KEY `gid` (`gid`)", "KEY `owner` (`owner`)",
                         "KEY `status_next_cron_time` (`status`, `next_cron_time`)",
                         "UNIQUE KEY `gid_uniq` (`gid`, `branch_id`, `op`)", "`create_time` datetime(3)",
                         "`bin_data` mediumblob", "ENGINE = InnoDB DEFAULT CHARSET = utf8mb4",
-                        "INSERT INTO dtm4j_schema_version (version, description) VALUES (1,");
+                        "INSERT INTO dtm4j_schema_version (version, description) VALUES (1,",
+                        "MODIFY `gid` varchar(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL",
+                        "MODIFY `branch_id` varchar(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL",
+                        "MODIFY `k` varchar(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL",
+                        "INSERT INTO dtm4j_schema_version (version, description) VALUES (2,")
+                .startsWith("-- dtm4j MySQL schema, version 2\n");
         assertThat(JdbcTransactionStore.schemaSql(SqlDialect.SQLITE)).contains("CREATE TABLE trans_global",
                 "CONSTRAINT gid_branch_uniq UNIQUE (gid, branch_id, op)", "PRAGMA user_version = 1");
         assertThat(SchemaScripts.statements(SqlDialect.POSTGRES, SchemaScripts.MIGRATIONS.get(0))).hasSize(8)
                 .noneMatch(sql -> sql.contains("--") || sql.endsWith(";"));
         assertThat(SchemaScripts.statements(SqlDialect.MYSQL, SchemaScripts.MIGRATIONS.get(0))).hasSize(3);
+        assertThat(SchemaScripts.statements(SqlDialect.MYSQL, SchemaScripts.MIGRATIONS.get(1))).hasSize(3)
+                .allMatch(sql -> sql.startsWith("ALTER TABLE "));
+        assertThat(SchemaScripts.statements(SqlDialect.POSTGRES, SchemaScripts.MIGRATIONS.get(1)))
+                .as("version 2 changes nothing on PostgreSQL").isEmpty();
+        assertThat(SchemaScripts.LATEST).isEqualTo(2);
     }
 
     @Test

@@ -90,6 +90,20 @@ class PostgresTransactionStoreIT extends ServerStoreContract {
     }
 
     @Override
+    void assertIdentifiersCompareBytes(Connection c) throws SQLException {
+        // Version 2 changes nothing here: every collation of a database (not created with CREATE COLLATION) is
+        // deterministic, so equal means the same bytes.
+        assertThat(strings(c, "SELECT DISTINCT coll.collisdeterministic::text FROM pg_attribute a JOIN pg_collation"
+                + " coll ON coll.oid = a.attcollation WHERE a.attrelid IN ('trans_global'::regclass,"
+                + " 'trans_branch_op'::regclass, 'kv'::regclass) AND a.attname IN ('gid', 'branch_id', 'k')"))
+                .containsExactly("true");
+        assertThat(strings(c, "SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE"
+                + " connamespace = current_schema()::regnamespace AND contype = 'u' ORDER BY conname"))
+                .containsExactly("gid UNIQUE (gid)", "gid_branch_uniq UNIQUE (gid, branch_id, op)",
+                        "uniq_k UNIQUE (cat, k)");
+    }
+
+    @Override
     int createTimePrecision(Connection c) throws SQLException {
         return Integer.parseInt(strings(c, "SELECT datetime_precision FROM information_schema.columns WHERE"
                 + " table_schema = current_schema() AND table_name = 'trans_global' AND column_name = 'create_time'")

@@ -12,7 +12,10 @@ import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.TransactionStore;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +29,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 /** Checks of the server stores that need more than a few lines; see {@link ServerStoreContract}. */
 final class ServerChecks {
@@ -75,6 +80,65 @@ final class ServerChecks {
         assertThat(dtm.options()).isEqualTo(TransOptions.DEFAULT);
         assertThat(store.purgeFinished(T0.plusMillis(11_001), 10)).isEqualTo(1);
         assertThat(store.findGlobal(gid)).isEmpty();
+    }
+
+    /**
+     * Writes, as an earlier build would have, a prepared TCC {@code gid} with branch {@code Br} (cancel, confirm)
+     * and a kv row {@code topics/Orders}.
+     */
+    static void insertRowsByHand(Connection c, SqlDialect dialect, String gid) throws SQLException {
+        String time = dialect == SqlDialect.POSTGRES ? "'2024-05-01 10:00:00.250+00'" : "'2024-05-01 10:00:00.250'";
+        try (Statement st = c.createStatement()) {
+            st.execute("INSERT INTO trans_global (gid, trans_type, status, query_prepared, protocol, create_time,"
+                    + " update_time, options, custom_data, next_cron_interval, next_cron_time, owner) VALUES ('"
+                    + gid + "', 'tcc', 'prepared', '', 'http', " + time + ", " + time + ", '', '', 10, " + time
+                    + ", '')");
+            st.execute("INSERT INTO kv (cat, k, v, create_time, update_time) VALUES ('topics', 'Orders', 'v', "
+                    + time + ", " + time + ")");
+        }
+        for (String op : List.of("cancel", "confirm")) {
+            insertBranch(c, gid, "Br", op, time);
+        }
+    }
+
+    /** The rows of {@link #insertRowsByHand} read back through the store. */
+    static void rowsWrittenByHandSurvive(TransactionStore store, String gid) {
+        GlobalTransaction g = store.findGlobal(gid).orElseThrow();
+        assertThat(g.transType()).isEqualTo(TransType.TCC);
+        assertThat(g.status()).isEqualTo(GlobalStatus.PREPARED);
+        assertThat(g.createTime()).isEqualTo(T0.plusMillis(250));
+        assertThat(store.findBranches(gid)).extracting(Branch::branchId, Branch::op, b -> new String(b.binData(),
+                StandardCharsets.UTF_8)).containsExactly(tuple("Br", BranchOp.CANCEL, "c"),
+                tuple("Br", BranchOp.CONFIRM, "c"));
+    }
+
+    /** The unique keys refuse an exact duplicate and take a value that differs in case only. */
+    static void uniqueKeysHoldByteForByte(Connection c, String gid) throws SQLException {
+        String time = "'2024-05-01 10:00:00'";
+        try (Statement st = c.createStatement()) {
+            assertThatThrownBy(() -> st.execute("INSERT INTO trans_global (gid, trans_type, status, query_prepared,"
+                    + " protocol) VALUES ('" + gid + "', 'saga', 'submitted', '', 'http')"))
+                    .as("gid").isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> insertBranch(c, gid, "Br", "cancel", time)).as("gid_uniq")
+                    .isInstanceOf(SQLException.class);
+            insertBranch(c, gid, "bR", "cancel", time);
+            assertThatThrownBy(() -> st.execute("INSERT INTO kv (cat, k) VALUES ('topics', 'Orders')")).as("uniq_k")
+                    .isInstanceOf(SQLException.class);
+            st.execute("INSERT INTO kv (cat, k) VALUES ('topics', 'orders')");
+        }
+    }
+
+    private static void insertBranch(Connection c, String gid, String branchId, String op, String time)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO trans_branch_op (gid, url, bin_data, branch_id,"
+                + " op, status, create_time, update_time) VALUES (?, 'http://busi/" + op + "', ?, ?, ?, 'prepared', "
+                + time + ", " + time + ")")) {
+            ps.setString(1, gid);
+            ps.setBytes(2, new byte[] {'c'});
+            ps.setString(3, branchId);
+            ps.setString(4, op);
+            ps.executeUpdate();
+        }
     }
 
     /** Two stores (two pools, as two processes would have) claim concurrently; no transaction is claimed twice. */

@@ -6,6 +6,7 @@ import io.dtm4j.core.DuplicateBranchException;
 import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.InvalidRequestException;
+import io.dtm4j.core.ListQuery;
 import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.TransOptions;
 import io.dtm4j.core.TransactionUpdate;
@@ -53,6 +54,12 @@ abstract class ServerStoreContract extends TransactionStoreContract {
     /** The precision (fractional digits) of {@code trans_global.create_time}. */
     abstract int createTimePrecision(Connection c) throws SQLException;
 
+    /**
+     * Asserts that gids, branch ids and kv keys compare byte for byte (case-sensitively), with their type, length,
+     * nullability and unique keys as in version 1.
+     */
+    abstract void assertIdentifiersCompareBytes(Connection c) throws SQLException;
+
     @Override
     protected TransactionStore newStore() {
         dbs().fresh();
@@ -92,9 +99,10 @@ abstract class ServerStoreContract extends TransactionStoreContract {
 
         assertThat(store.findBranches(gid())).hasSize(2);
         try (Connection c = dbs().admin()) {
-            assertThat(strings(c, "SELECT version FROM dtm4j_schema_version")).containsExactly("1");
-            assertThat(strings(c, "SELECT description FROM dtm4j_schema_version").get(0)).contains("DTM tables")
-                    .doesNotContain("adopted");
+            assertThat(versions(c)).containsExactly("1", "2");
+            assertThat(strings(c, "SELECT description FROM dtm4j_schema_version ORDER BY version").get(0))
+                    .contains("DTM tables").doesNotContain("adopted");
+            assertIdentifiersCompareBytes(c);
         }
     }
 
@@ -107,12 +115,12 @@ abstract class ServerStoreContract extends TransactionStoreContract {
 
         assertThatThrownBy(() -> dbs().builder().build()).isInstanceOf(StoreUnavailableException.class)
                 .hasMessageContaining(dbs().current()).hasMessageContaining("schema version 99")
-                .hasMessageContaining("knows versions up to 1").hasMessageContaining("upgrade dtm4j");
+                .hasMessageContaining("knows versions up to 2").hasMessageContaining("upgrade dtm4j");
     }
 
     @Test
     void inspectReportsTheSchemaAndCreatesNothing() throws SQLException {
-        assertThat(dbs().builder().inspect()).isEqualTo(new SchemaStatus(jdbc().describe(), 1, 1, true));
+        assertThat(dbs().builder().inspect()).isEqualTo(new SchemaStatus(jdbc().describe(), 2, 2, true));
         store.close();
 
         dbs().fresh();
@@ -120,7 +128,7 @@ abstract class ServerStoreContract extends TransactionStoreContract {
         assertThat(missing.version()).isZero();
         assertThat(missing.dtmTables()).isFalse();
         assertThat(missing.usable()).isTrue();
-        assertThat(missing.describe()).startsWith("no tables yet; the server creates schema version 1");
+        assertThat(missing.describe()).startsWith("no tables yet; the server creates schema version 2");
         try (Connection c = dbs().admin()) { // creates the empty schema or database inspect did not create
             assertThat(columns(c, "trans_global")).as("inspect created no table").isEmpty();
         }
@@ -134,7 +142,7 @@ abstract class ServerStoreContract extends TransactionStoreContract {
         assertThat(newer.version()).isEqualTo(99);
         assertThat(newer.usable()).isFalse();
         assertThat(newer.describe()).isEqualTo("schema version 99 was written by a newer dtm4j (this one knows up to "
-                + "1); upgrade dtm4j or point it at another database");
+                + "2); upgrade dtm4j or point it at another database");
     }
 
     @Test
@@ -156,7 +164,8 @@ abstract class ServerStoreContract extends TransactionStoreContract {
         assertThat(store.findBranches(gid())).hasSize(2);
         try (Connection c = dbs().admin()) {
             assertDtmLayout(c);
-            assertThat(strings(c, "SELECT version FROM dtm4j_schema_version")).containsExactly("1");
+            assertIdentifiersCompareBytes(c);
+            assertThat(versions(c)).containsExactly("1", "2");
         }
     }
 
@@ -172,9 +181,58 @@ abstract class ServerStoreContract extends TransactionStoreContract {
         store = dbs().builder().build();
         ServerChecks.secondPrecision(store, gid(), dbs());
         try (Connection c = dbs().admin()) {
-            assertThat(createTimePrecision(c)).as("DTM's columns are kept as they are").isZero();
-            assertThat(strings(c, "SELECT description FROM dtm4j_schema_version").get(0)).contains("adopted");
+            assertThat(createTimePrecision(c)).as("DTM's time columns are kept as they are").isZero();
+            assertThat(versions(c)).containsExactly("1", "2");
+            assertThat(strings(c, "SELECT description FROM dtm4j_schema_version ORDER BY version").get(0))
+                    .contains("adopted");
+            assertIdentifiersCompareBytes(c);
         }
+    }
+
+    @Test
+    void aVersion1DatabaseWithRowsIsMigratedAndKeepsThem() throws Exception {
+        store.close();
+        dbs().fresh();
+        try (Connection c = dbs().admin()) {
+            createVersion1(c);
+            ServerChecks.insertRowsByHand(c, dbs().dialect(), gid("CaseX"));
+        }
+
+        store = dbs().builder().build();
+
+        ServerChecks.rowsWrittenByHandSurvive(store, gid("CaseX"));
+        try (Connection c = dbs().admin()) {
+            assertThat(versions(c)).containsExactly("1", "2");
+            assertDtmLayout(c);
+            assertIdentifiersCompareBytes(c);
+            ServerChecks.uniqueKeysHoldByteForByte(c, gid("CaseX"));
+        }
+        assertThat(store.insert(saga(gid("CaseX"), GlobalStatus.SUBMITTED), List.of())).as("same gid").isFalse();
+        assertThat(store.insert(saga(gid("casex"), GlobalStatus.SUBMITTED), sagaRows(gid("casex"), 1))).isTrue();
+        assertThat(store.findGlobal(gid("CaseX")).orElseThrow().status()).isEqualTo(GlobalStatus.PREPARED);
+    }
+
+    @Test
+    void gidsAndBranchIdsThatDifferOnlyInCaseAreDistinct() {
+        assertThat(store.insert(tcc(gid("CaseX"), GlobalStatus.PREPARED), List.of())).isTrue();
+        assertThat(store.insert(saga(gid("casex"), GlobalStatus.SUBMITTED), sagaRows(gid("casex"), 1))).isTrue();
+        assertThat(store.insert(saga(gid("CASEX"), GlobalStatus.SUBMITTED), List.of())).isTrue();
+        assertThat(store.insert(saga(gid("casex"), GlobalStatus.SUBMITTED), List.of())).as("same gid").isFalse();
+
+        assertThat(store.findGlobal(gid("CaseX")).orElseThrow().gid()).isEqualTo(gid("CaseX"));
+        assertThat(store.findGlobal(gid("casex")).orElseThrow().gid()).isEqualTo(gid("casex"));
+        assertThat(store.findGlobal(gid("caseX"))).isEmpty();
+        assertThat(store.findBranches(gid("CaseX"))).isEmpty();
+        assertThat(store.update(TransactionUpdate.of(gid("CASEX"), GlobalStatus.SUBMITTED, T0.plusSeconds(1))
+                .status(GlobalStatus.FAILED).build())).isTrue();
+        assertThat(store.findGlobal(gid("casex")).orElseThrow().status()).isEqualTo(GlobalStatus.SUBMITTED);
+
+        assertThat(store.appendBranches(gid("CaseX"), GlobalStatus.PREPARED, tccRows(gid("CaseX"), "Br"))).isTrue();
+        assertThat(store.appendBranches(gid("CaseX"), GlobalStatus.PREPARED, tccRows(gid("CaseX"), "bR"))).isTrue();
+        assertThat(store.findBranches(gid("CaseX"))).extracting(Branch::branchId)
+                .containsExactly("Br", "Br", "bR", "bR");
+        assertThat(store.list(ListQuery.firstPage().withGidPrefix(gid("Case"))).transactions())
+                .extracting(GlobalTransaction::gid).containsExactly(gid("CaseX"));
     }
 
     @Test
@@ -367,6 +425,17 @@ abstract class ServerStoreContract extends TransactionStoreContract {
         }
     }
 
+    /** Creates schema version 1 with its version row, as a build before version 2 did. */
+    void createVersion1(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(SchemaScripts.versionTable(dbs().dialect()));
+            for (String sql : SchemaScripts.statements(dbs().dialect(), SchemaScripts.MIGRATIONS.get(0))) {
+                st.execute(sql);
+            }
+            st.execute("INSERT INTO dtm4j_schema_version (version, description) VALUES (1, 'as an earlier build')");
+        }
+    }
+
     /** DTM's own DDL for this database, statement by statement. */
     List<String> dtmDdl() throws IOException {
         String file = dbs().dialect() == SqlDialect.POSTGRES ? "/dtm-ddl/postgres.sql" : "/dtm-ddl/mysql.sql";
@@ -380,6 +449,10 @@ abstract class ServerStoreContract extends TransactionStoreContract {
             }
             return out;
         }
+    }
+
+    static List<String> versions(Connection c) throws SQLException {
+        return strings(c, "SELECT version FROM dtm4j_schema_version ORDER BY version");
     }
 
     static List<String> strings(Connection c, String sql) throws SQLException {

@@ -1,0 +1,3 @@
+-- dtm4j schema version 2: no change on PostgreSQL. Version 2 makes gids, branch ids and kv keys case-sensitive
+-- on MySQL (utf8mb4_bin); PostgreSQL's deterministic collations already compare them case-sensitively. One
+-- number names one layout on both servers, so this version is recorded here too.
