@@ -13,6 +13,7 @@ import io.dtm4j.client.barrier.BarrierDialect;
 import io.dtm4j.client.barrier.BarrierOutcome;
 import io.dtm4j.client.barrier.BarrierWork;
 import io.dtm4j.client.barrier.BranchBarrier;
+import io.dtm4j.client.workflow.WorkflowOptions;
 import io.dtm4j.client.xa.XaBranch;
 import io.dtm4j.client.xa.XaDialect;
 import io.dtm4j.core.BranchResult;
@@ -147,9 +148,10 @@ final class BankService implements AutoCloseable {
 
     /**
      * Connects the service to the SDK client of the coordinator: XA branches register through it, and the
-     * transfer workflow is registered with it (its resume URL must be {@code url("WorkflowResume")}).
+     * transfer workflow is registered with it, with {@code workflowOptions} (its resume URL must be
+     * {@code url("WorkflowResume")}).
      */
-    void attach(DtmClient dtm) {
+    void attach(DtmClient dtm, WorkflowOptions workflowOptions) {
         this.client = dtm;
         this.xa = XaBranch.builder().client(dtm).dataSource(unpooled)
                 .dialect(db == ItStore.MARIADB ? XaDialect.MYSQL : XaDialect.POSTGRESQL)
@@ -162,7 +164,7 @@ final class BankService implements AutoCloseable {
             }
             wf.branch().onRollback(ctx -> ctx.call(url("TransInRevert"), input)).call(url("TransIn"), input);
             return new byte[0];
-        });
+        }, workflowOptions);
     }
 
     /** Makes the next run of workflow {@code gid} stop after its first step, as a client that died there. */
