@@ -85,8 +85,9 @@ class BankInvariantIT {
      * The transfer workflow compensates a branch whose action answered FAILURE too. Needed: an action may be
      * delivered more than once (a resume overlapping a run whose coordinator was killed, a request still in flight
      * from a run that gave up on it), and a FAILURE from one delivery does not stop another from committing later;
-     * only the compensation's barrier rows do (as a saga compensates its failed step). With the SDK's default,
-     * {@code -Ddtm.bank.compensateErrorBranch=false}, the long run lost such a debit (seed 5992905348720).
+     * only the compensation's barrier rows do (as a saga compensates its failed step). That is the SDK's default
+     * (decision 007); with DTM's, {@code -Ddtm.bank.compensateErrorBranch=false}, the long run lost such a debit
+     * (seed 5992905348720).
      */
     private static final boolean COMPENSATE_ERROR_BRANCH = Boolean.parseBoolean(
             System.getProperty("dtm.bank.compensateErrorBranch", "true"));

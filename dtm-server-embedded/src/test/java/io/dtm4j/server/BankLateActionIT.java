@@ -34,9 +34,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * branch too (a null compensation writing the action's row), so the late TransOut is a hanging request and does
  * nothing. Nothing moves; the workflow is {@code failed}.
  *
- * <p>This needs {@code WorkflowOptions.compensateErrorBranch(true)}. With the SDK's default ({@code false}, DTM's),
- * the failed branch is not compensated and the late TransOut takes the money for good: run with
- * {@code -Ddtm.bank.compensateErrorBranch=false} to see it.
+ * <p>This needs {@code WorkflowOptions.compensateErrorBranch} true, the SDK's default (decision 007). With DTM's
+ * default ({@code false}) the failed branch is not compensated and the late TransOut takes the money for good: run
+ * with {@code -Ddtm.bank.compensateErrorBranch=false} to see it.
  */
 @Timeout(120)
 class BankLateActionIT {

@@ -9,19 +9,18 @@ import java.util.Objects;
  * @param httpResultMapper      classifies the answers of {@link WorkflowBranch#call} and {@link BranchContext#call};
  *                              default {@link HttpResultMapper#byStatus}
  * @param compensateErrorBranch whether a branch whose action failed for good is rolled back too; default
- *                              {@code false} as in DTM's Go SDK, since an action that failed normally changed
- *                              nothing. Set it when a FAILURE may come after a partial effect, and whenever an action
- *                              may be delivered more than once, which with retries and resumes is always: a call
- *                              that timed out may still commit after the resumed run's call answered FAILURE, and
- *                              only the compensation's barrier rows stop that late delivery (a null compensation
- *                              then a hanging action, as a saga compensates its failed step). With barrier-protected
- *                              branches {@code true} is always safe; with the default such a late action's effect is
- *                              never undone ({@code BankLateActionIT}).
+ *                              {@code true}, unlike DTM's Go SDK ({@code false}): an action may be delivered more
+ *                              than once (a call that timed out may still commit after the resumed run's call
+ *                              answered FAILURE), and only the compensation's barrier rows stop that late delivery
+ *                              (a null compensation, then a hanging action refused), as a saga compensates its
+ *                              failed step. With {@code false} such a late action's effect is never undone
+ *                              ({@code BankLateActionIT}); choose it only for actions that are never retried.
+ *                              See docs/decisions/007.
  */
 public record WorkflowOptions(HttpResultMapper httpResultMapper, boolean compensateErrorBranch) {
 
-    /** The defaults: {@link HttpResultMapper#byStatus}, no compensation of failed branches. */
-    public static final WorkflowOptions DEFAULT = new WorkflowOptions(HttpResultMapper::byStatus, false);
+    /** The defaults: {@link HttpResultMapper#byStatus}, failed branches compensated too. */
+    public static final WorkflowOptions DEFAULT = new WorkflowOptions(HttpResultMapper::byStatus, true);
 
     public WorkflowOptions {
         Objects.requireNonNull(httpResultMapper, "httpResultMapper");
