@@ -198,7 +198,13 @@ public final class OkHttpBranchInvoker implements BranchInvoker, AutoCloseable {
         }
     }
 
+    /** The first {@link Builder#maxResponseBytes} of the body; a body of known, small length in one exact read. */
     private String read(Response response) throws IOException {
+        long length = response.body().contentLength();
+        if (length >= 0 && length <= maxResponseBytes) {
+            // sized by Content-Length: no 64 KiB buffer for a 25-byte answer
+            return new String(response.body().bytes(), StandardCharsets.UTF_8);
+        }
         try (InputStream in = response.body().byteStream()) {
             return new String(in.readNBytes(maxResponseBytes), StandardCharsets.UTF_8);
         }

@@ -298,7 +298,10 @@ final class ApiHandler {
     }
 
     private static void discard(InputStream in) throws IOException {
-        long left = DISCARD_LIMIT;
+        if (in.read() < 0) {
+            return; // the usual case: the body was read whole; no buffer needed
+        }
+        long left = DISCARD_LIMIT - 1;
         byte[] buf = new byte[8192];
         int n;
         while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
