@@ -1,6 +1,5 @@
 package io.dtm4j.client;
 
-import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -234,8 +233,15 @@ public final class BranchUrlPolicy {
             if (b.length != network.length) {
                 return false;
             }
-            int shift = b.length * 8 - prefix;
-            return new BigInteger(1, b).shiftRight(shift).equals(new BigInteger(1, network).shiftRight(shift));
+            int whole = prefix / 8;
+            for (int i = 0; i < whole; i++) {
+                if (b[i] != network[i]) {
+                    return false;
+                }
+            }
+            int rest = prefix % 8;
+            int mask = (0xff << (8 - rest)) & 0xff;
+            return rest == 0 || (b[whole] & mask) == (network[whole] & mask);
         }
     }
 }
