@@ -221,7 +221,14 @@ public final class Engine implements AutoCloseable {
     /** See {@link io.dtm4j.core.Coordinator#registerBranch}. */
     public void registerBranch(BranchRegistration reg) {
         List<Branch> rows = factory.registered(reg, clock.instant());
-        if (!store.appendBranches(reg.gid(), GlobalStatus.PREPARED, rows)) {
+        if (!store.appendBranches(reg.gid(), GlobalStatus.PREPARED, reg.transType(), rows)) {
+            // Only the refusal reads the global, to say why; a type never changes once the global exists.
+            Optional<GlobalTransaction> g = store.findGlobal(reg.gid());
+            if (g.isPresent() && g.get().transType() != reg.transType()) {
+                throw new IllegalTransitionException(reg.gid(), "gid=" + reg.gid() + " is a "
+                        + g.get().transType().wireName() + " transaction; a " + reg.transType().wireName()
+                        + " branch cannot be registered to it");
+            }
             throw new IllegalTransitionException(reg.gid(), "no trans with gid: " + reg.gid()
                     + " status: prepared found");
         }

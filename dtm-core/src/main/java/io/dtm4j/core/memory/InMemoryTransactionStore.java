@@ -8,6 +8,7 @@ import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.InvalidRequestException;
 import io.dtm4j.core.ListQuery;
+import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.CronReset;
@@ -127,9 +128,10 @@ public final class InMemoryTransactionStore implements TransactionStore {
     }
 
     @Override
-    public synchronized boolean appendBranches(String gid, GlobalStatus expected, List<Branch> branches) {
+    public synchronized boolean appendBranches(String gid, GlobalStatus expected, TransType type,
+                                               List<Branch> branches) {
         Entry e = byGid.get(gid);
-        if (e == null || e.global.status() != expected) {
+        if (e == null || e.global.status() != expected || e.global.transType() != type) {
             return false;
         }
         // A batch that repeats one of its own rows is a duplicate too, as a SQL unique key would report it.

@@ -4,6 +4,7 @@ import io.dtm4j.core.Branch;
 import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.ListQuery;
+import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionUpdate;
 
@@ -58,13 +59,14 @@ public interface TransactionStore extends AutoCloseable {
     boolean update(TransactionUpdate update);
 
     /**
-     * Appends branch rows to a transaction that is in {@code expected} (registerBranch).
+     * Appends branch rows to a transaction of type {@code type} that is in {@code expected} (registerBranch).
+     * Both are checked in the same atomic step as the insert.
      *
-     * @return false, writing nothing, when the transaction is missing or in another status
+     * @return false, writing nothing, when the transaction is missing, of another type or in another status
      * @throws io.dtm4j.core.DuplicateBranchException when a (branchId, op) already exists or appears twice in
      *                                                 {@code branches}; nothing written
      */
-    boolean appendBranches(String gid, GlobalStatus expected, List<Branch> branches);
+    boolean appendBranches(String gid, GlobalStatus expected, TransType type, List<Branch> branches);
 
     /**
      * Claims up to {@code limit} due transactions for recovery: unfinished ones whose

@@ -4,6 +4,7 @@ import io.dtm4j.core.Branch;
 import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.ListQuery;
+import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.CronReset;
@@ -87,8 +88,8 @@ public final class CountingTransactionStore implements TransactionStore {
     }
 
     @Override
-    public boolean appendBranches(String gid, GlobalStatus expected, List<Branch> branches) {
-        return count(delegate.appendBranches(gid, expected, branches));
+    public boolean appendBranches(String gid, GlobalStatus expected, TransType type, List<Branch> branches) {
+        return count(delegate.appendBranches(gid, expected, type, branches));
     }
 
     @Override

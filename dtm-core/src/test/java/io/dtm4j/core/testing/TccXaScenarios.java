@@ -96,4 +96,15 @@ public abstract class TccXaScenarios extends ScenarioSuite {
         assertThatThrownBy(() -> h.coordinator.abort(TransRequest.builder("SagaNoAbort", TransType.SAGA).build()))
                 .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("cannot abort");
     }
+
+    @Test
+    void aBranchOfAnotherTypeIsRefusedByAPreparedTransaction() {
+        h.coordinator.prepare(EngineHarness.transferMsg("MsgNoXaBranch").build());
+
+        assertThatThrownBy(() -> h.coordinator.registerBranch(new BranchRegistration("MsgNoXaBranch", TransType.XA,
+                "02", new byte[0], Map.of("url", BUSI + "/Xa02"))))
+                .isInstanceOf(IllegalTransitionException.class)
+                .hasMessageContaining("gid=MsgNoXaBranch is a msg transaction; a xa branch cannot be registered");
+        assertThat(h.statuses("MsgNoXaBranch")).containsExactly(PREPARED, PREPARED);
+    }
 }

@@ -431,8 +431,8 @@ public abstract class TransactionStoreContract {
         List<Branch> first = tccRows(gid(), "01");
         List<Branch> second = tccRows(gid(), "02");
 
-        assertThat(store.appendBranches(gid(), GlobalStatus.PREPARED, first)).isTrue();
-        assertThat(store.appendBranches(gid(), GlobalStatus.PREPARED, second)).isTrue();
+        assertThat(store.appendBranches(gid(), GlobalStatus.PREPARED, TransType.TCC, first)).isTrue();
+        assertThat(store.appendBranches(gid(), GlobalStatus.PREPARED, TransType.TCC, second)).isTrue();
 
         List<Branch> all = new ArrayList<>(first);
         all.addAll(second);
@@ -443,21 +443,33 @@ public abstract class TransactionStoreContract {
     void appendBranchesToATransactionInAnotherStatusReturnsFalseAndWritesNothing() {
         store.insert(tcc(gid(), GlobalStatus.SUBMITTED), List.of());
 
-        assertThat(store.appendBranches(gid(), GlobalStatus.PREPARED, tccRows(gid(), "01"))).isFalse();
-        assertThat(store.appendBranches(gid("unknown"), GlobalStatus.PREPARED, tccRows(gid("unknown"), "01")))
+        assertThat(store.appendBranches(gid(), GlobalStatus.PREPARED, TransType.TCC, tccRows(gid(), "01")))
                 .isFalse();
+        assertThat(store.appendBranches(gid("unknown"), GlobalStatus.PREPARED, TransType.TCC,
+                tccRows(gid("unknown"), "01"))).isFalse();
 
         assertThat(store.findBranches(gid())).isEmpty();
         assertThat(store.findBranches(gid("unknown"))).isEmpty();
     }
 
     @Test
+    void appendBranchesToATransactionOfAnotherTypeReturnsFalseAndWritesNothing() {
+        store.insert(tcc(gid(), GlobalStatus.PREPARED), List.of());
+
+        assertThat(store.appendBranches(gid(), GlobalStatus.PREPARED, TransType.XA, tccRows(gid(), "01")))
+                .as("an xa branch appended to a prepared tcc transaction").isFalse();
+
+        assertThat(store.findBranches(gid())).isEmpty();
+    }
+
+    @Test
     void appendingAnExistingBranchThrowsAndWritesNothing() {
         store.insert(tcc(gid(), GlobalStatus.PREPARED), List.of());
         List<Branch> existing = tccRows(gid(), "01");
-        store.appendBranches(gid(), GlobalStatus.PREPARED, existing);
+        store.appendBranches(gid(), GlobalStatus.PREPARED, TransType.TCC, existing);
 
-        assertThatThrownBy(() -> store.appendBranches(gid(), GlobalStatus.PREPARED, tccRows(gid(), "01")))
+        assertThatThrownBy(() -> store.appendBranches(gid(), GlobalStatus.PREPARED, TransType.TCC,
+                tccRows(gid(), "01")))
                 .isInstanceOf(DuplicateBranchException.class).hasMessageContaining(gid())
                 .hasMessageContaining("01");
 
@@ -468,11 +480,11 @@ public abstract class TransactionStoreContract {
     void aDuplicateInTheSecondRowOfABatchWritesNoRowOfTheBatch() {
         store.insert(tcc(gid(), GlobalStatus.PREPARED), List.of());
         List<Branch> existing = tccRows(gid(), "01");
-        store.appendBranches(gid(), GlobalStatus.PREPARED, existing);
+        store.appendBranches(gid(), GlobalStatus.PREPARED, TransType.TCC, existing);
         List<Branch> batch = List.of(branch(gid(), "02", BranchOp.CANCEL, "http://busi/c", new byte[0]),
                 branch(gid(), "01", BranchOp.CONFIRM, "http://busi/c", new byte[0]));
 
-        assertThatThrownBy(() -> store.appendBranches(gid(), GlobalStatus.PREPARED, batch))
+        assertThatThrownBy(() -> store.appendBranches(gid(), GlobalStatus.PREPARED, TransType.TCC, batch))
                 .isInstanceOf(DuplicateBranchException.class);
 
         assertSameBranches(store.findBranches(gid()), existing);
@@ -485,7 +497,7 @@ public abstract class TransactionStoreContract {
                 branch(gid(), "01", BranchOp.CONFIRM, "http://busi/c", new byte[0]),
                 branch(gid(), "01", BranchOp.CANCEL, "http://busi/c2", new byte[0]));
 
-        assertThatThrownBy(() -> store.appendBranches(gid(), GlobalStatus.PREPARED, batch))
+        assertThatThrownBy(() -> store.appendBranches(gid(), GlobalStatus.PREPARED, TransType.TCC, batch))
                 .isInstanceOf(DuplicateBranchException.class);
 
         assertThat(store.findBranches(gid())).isEmpty();
@@ -494,10 +506,10 @@ public abstract class TransactionStoreContract {
     @Test
     void theSameBranchIdWithAnotherOpIsNotADuplicate() {
         store.insert(tcc(gid(), GlobalStatus.PREPARED), List.of());
-        store.appendBranches(gid(), GlobalStatus.PREPARED,
+        store.appendBranches(gid(), GlobalStatus.PREPARED, TransType.TCC,
                 List.of(branch(gid(), "01", BranchOp.CANCEL, "", new byte[0])));
 
-        assertThat(store.appendBranches(gid(), GlobalStatus.PREPARED,
+        assertThat(store.appendBranches(gid(), GlobalStatus.PREPARED, TransType.TCC,
                 List.of(branch(gid(), "01", BranchOp.CONFIRM, "", new byte[0])))).isTrue();
 
         assertThat(keys(store.findBranches(gid()))).containsExactly("01/cancel", "01/confirm");
@@ -914,7 +926,7 @@ public abstract class TransactionStoreContract {
                 branch(gid(), "03", BranchOp.ACTION, "http://a", large),
                 branch(gid(), "04", BranchOp.ACTION, "http://a", "{\"amount\":30,\"name\":\"Zoë\"}".getBytes(UTF_8)));
         store.insert(saga(gid(), GlobalStatus.SUBMITTED), rows);
-        store.appendBranches(gid(), GlobalStatus.SUBMITTED,
+        store.appendBranches(gid(), GlobalStatus.SUBMITTED, TransType.SAGA,
                 List.of(branch(gid(), "05", BranchOp.ACTION, "", large)));
 
         List<Branch> stored = store.findBranches(gid());

@@ -6,6 +6,7 @@ import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.InvalidRequestException;
 import io.dtm4j.core.ListQuery;
 import io.dtm4j.core.StoreUnavailableException;
+import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.CronReset;
@@ -156,9 +157,9 @@ public final class JdbcTransactionStore implements TransactionStore {
     }
 
     @Override
-    public boolean appendBranches(String gid, GlobalStatus expected, List<Branch> branches) {
+    public boolean appendBranches(String gid, GlobalStatus expected, TransType type, List<Branch> branches) {
         List<Branch> rows = WriteSql.checkedRows(gid, branches);
-        return write("gid=" + gid + ": append branches", c -> writes.appendBranches(c, gid, expected, rows));
+        return write("gid=" + gid + ": append branches", c -> writes.appendBranches(c, gid, expected, type, rows));
     }
 
     @Override

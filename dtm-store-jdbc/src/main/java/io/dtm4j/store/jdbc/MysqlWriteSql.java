@@ -4,6 +4,7 @@ import io.dtm4j.core.Branch;
 import io.dtm4j.core.BranchUpdate;
 import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
+import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionUpdate;
 
 import java.sql.Connection;
@@ -57,16 +58,16 @@ final class MysqlWriteSql extends WriteSql {
             for (int i = 0; i < branches.size(); i++) {
                 sql.append(i == 0 ? "" : ", ").append('(').append(placeholders(BRANCH_VALUES)).append(')');
             }
-            insertBranches(c, sql.toString(), g.gid(), null, branches);
+            insertBranches(c, sql.toString(), g.gid(), null, null, branches);
         }
         return true;
     }
 
     @Override
-    boolean appendBranches(Connection c, String gid, GlobalStatus expected, List<Branch> branches)
+    boolean appendBranches(Connection c, String gid, GlobalStatus expected, TransType type, List<Branch> branches)
             throws SQLException {
         if (branches.isEmpty()) {
-            return hasStatus(c, gid, expected);
+            return hasStatusAndType(c, gid, expected, type);
         }
         StringBuilder sql = new StringBuilder("INSERT INTO trans_branch_op (" + INSERT_BRANCH_COLUMNS + ") SELECT v."
                 + INSERT_BRANCH_COLUMNS.replace(", ", ", v.") + " FROM (");
@@ -78,8 +79,9 @@ final class MysqlWriteSql extends WriteSql {
             }
         }
         // The shared lock on the global row orders this append against a concurrent status change.
-        sql.append(") v JOIN trans_global g ON g.gid = ? AND g.status = ? ORDER BY v.ord LOCK IN SHARE MODE");
-        return insertBranches(c, sql.toString(), gid, expected, branches) > 0;
+        sql.append(") v JOIN trans_global g ON g.gid = ? AND g.status = ? AND g.trans_type = ? ORDER BY v.ord"
+                + " LOCK IN SHARE MODE");
+        return insertBranches(c, sql.toString(), gid, expected, type, branches) > 0;
     }
 
     @Override
@@ -171,8 +173,8 @@ final class MysqlWriteSql extends WriteSql {
      *
      * @return rows inserted
      */
-    private int insertBranches(Connection c, String sql, String gid, GlobalStatus expected, List<Branch> branches)
-            throws SQLException {
+    private int insertBranches(Connection c, String sql, String gid, GlobalStatus expected, TransType type,
+                               List<Branch> branches) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             for (Branch b : branches) {
@@ -182,6 +184,7 @@ final class MysqlWriteSql extends WriteSql {
             if (expected != null) {
                 ps.setString(i, gid);
                 ps.setString(i + 1, expected.wireName());
+                ps.setString(i + 2, type.wireName());
             }
             return ps.executeUpdate();
         } catch (SQLException e) {
@@ -217,11 +220,13 @@ final class MysqlWriteSql extends WriteSql {
         return keys;
     }
 
-    private static boolean hasStatus(Connection c, String gid, GlobalStatus expected) throws SQLException {
+    private static boolean hasStatusAndType(Connection c, String gid, GlobalStatus expected, TransType type)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT 1 FROM trans_global WHERE gid = ? AND status = ? LOCK IN SHARE MODE")) {
+                "SELECT 1 FROM trans_global WHERE gid = ? AND status = ? AND trans_type = ? LOCK IN SHARE MODE")) {
             ps.setString(1, gid);
             ps.setString(2, expected.wireName());
+            ps.setString(3, type.wireName());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }

@@ -4,6 +4,7 @@ import io.dtm4j.core.Branch;
 import io.dtm4j.core.BranchUpdate;
 import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
+import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionUpdate;
 
 import java.sql.Connection;
@@ -48,14 +49,15 @@ final class PostgresWriteSql extends WriteSql {
     }
 
     @Override
-    boolean appendBranches(Connection c, String gid, GlobalStatus expected, List<Branch> branches)
+    boolean appendBranches(Connection c, String gid, GlobalStatus expected, TransType type, List<Branch> branches)
             throws SQLException {
-        String sql = "WITH g AS (SELECT 1 FROM trans_global WHERE gid = ? AND status = ? FOR SHARE)"
+        String sql = "WITH g AS (SELECT 1 FROM trans_global WHERE gid = ? AND status = ? AND trans_type = ? FOR SHARE)"
                 + branchInsert(branches.size()) + report(branches.size());
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, gid);
             ps.setString(2, expected.wireName());
-            bindBranches(ps, 3, branches);
+            ps.setString(3, type.wireName());
+            bindBranches(ps, 4, branches);
             return written(ps, gid, branches);
         }
     }

@@ -6,6 +6,7 @@ import io.dtm4j.core.DuplicateBranchException;
 import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.InvalidRequestException;
+import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionUpdate;
 
 import java.sql.Connection;
@@ -44,9 +45,9 @@ final class SqliteWriteSql extends WriteSql {
     }
 
     @Override
-    boolean appendBranches(Connection c, String gid, GlobalStatus expected, List<Branch> branches)
+    boolean appendBranches(Connection c, String gid, GlobalStatus expected, TransType type, List<Branch> branches)
             throws SQLException {
-        if (!hasStatus(c, gid, expected)) {
+        if (!hasStatusAndType(c, gid, expected, type)) {
             return false;
         }
         insertBranches(c, gid, branches);
@@ -119,6 +120,17 @@ final class SqliteWriteSql extends WriteSql {
             ps.setString(1, gid);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && owner.equals(rs.getString(1));
+            }
+        }
+    }
+
+    private static boolean hasStatusAndType(Connection c, String gid, GlobalStatus expected, TransType type)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT status, trans_type FROM trans_global WHERE gid = ?")) {
+            ps.setString(1, gid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && expected.wireName().equals(rs.getString(1))
+                        && type.wireName().equals(rs.getString(2));
             }
         }
     }

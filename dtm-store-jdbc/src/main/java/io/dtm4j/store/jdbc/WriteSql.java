@@ -6,6 +6,7 @@ import io.dtm4j.core.DuplicateBranchException;
 import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.InvalidRequestException;
+import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.CronReset;
 
@@ -60,9 +61,9 @@ abstract class WriteSql {
     /** The compare-and-set of {@link io.dtm4j.core.spi.TransactionStore#update}. */
     abstract boolean update(Connection c, TransactionUpdate u) throws SQLException;
 
-    /** Appends branch rows while the transaction is in {@code expected}. */
-    abstract boolean appendBranches(Connection c, String gid, GlobalStatus expected, List<Branch> branches)
-            throws SQLException;
+    /** Appends branch rows while the transaction is of {@code type} and in {@code expected}. */
+    abstract boolean appendBranches(Connection c, String gid, GlobalStatus expected, TransType type,
+                                    List<Branch> branches) throws SQLException;
 
     /** Claims up to {@code limit} due transactions, oldest due first; {@code limit} is positive. */
     abstract List<GlobalTransaction> claimDue(Connection c, Instant now, Duration lease, String owner, int limit)

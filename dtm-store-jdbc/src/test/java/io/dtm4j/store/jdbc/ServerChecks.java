@@ -195,7 +195,7 @@ final class ServerChecks {
                 CountDownLatch start = new CountDownLatch(1);
                 Future<Boolean> append = pool.submit(() -> {
                     start.await();
-                    return store.appendBranches(gid, GlobalStatus.PREPARED, rows);
+                    return store.appendBranches(gid, GlobalStatus.PREPARED, TransType.TCC, rows);
                 });
                 Future<List<Branch>> seen = pool.submit(() -> {
                     start.await();

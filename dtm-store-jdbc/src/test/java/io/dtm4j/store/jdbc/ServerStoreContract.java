@@ -9,6 +9,7 @@ import io.dtm4j.core.InvalidRequestException;
 import io.dtm4j.core.ListQuery;
 import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.TransOptions;
+import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.TransactionStore;
 import io.dtm4j.core.testing.TransactionStoreContract;
@@ -227,8 +228,10 @@ abstract class ServerStoreContract extends TransactionStoreContract {
                 .status(GlobalStatus.FAILED).build())).isTrue();
         assertThat(store.findGlobal(gid("casex")).orElseThrow().status()).isEqualTo(GlobalStatus.SUBMITTED);
 
-        assertThat(store.appendBranches(gid("CaseX"), GlobalStatus.PREPARED, tccRows(gid("CaseX"), "Br"))).isTrue();
-        assertThat(store.appendBranches(gid("CaseX"), GlobalStatus.PREPARED, tccRows(gid("CaseX"), "bR"))).isTrue();
+        assertThat(store.appendBranches(gid("CaseX"), GlobalStatus.PREPARED, TransType.TCC,
+                tccRows(gid("CaseX"), "Br"))).isTrue();
+        assertThat(store.appendBranches(gid("CaseX"), GlobalStatus.PREPARED, TransType.TCC,
+                tccRows(gid("CaseX"), "bR"))).isTrue();
         assertThat(store.findBranches(gid("CaseX"))).extracting(Branch::branchId)
                 .containsExactly("Br", "Br", "bR", "bR");
         assertThat(store.list(ListQuery.firstPage().withGidPrefix(gid("Case"))).transactions())
@@ -316,7 +319,7 @@ abstract class ServerStoreContract extends TransactionStoreContract {
         store.close();
         store = dbs().builder().writers(1).build();
         store.insert(tcc(gid("tcc"), GlobalStatus.PREPARED), List.of());
-        store.appendBranches(gid("tcc"), GlobalStatus.PREPARED, tccRows(gid("tcc"), "01"));
+        store.appendBranches(gid("tcc"), GlobalStatus.PREPARED, TransType.TCC, tccRows(gid("tcc"), "01"));
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<Void> held = jdbc().holdWriter(release);
         long before = jdbc().commits();
@@ -326,7 +329,7 @@ abstract class ServerStoreContract extends TransactionStoreContract {
                     sagaRows(gid("a"), 1)));
             awaitPendingWrites(1);
             Future<Boolean> duplicate = pool.submit(() -> store.appendBranches(gid("tcc"), GlobalStatus.PREPARED,
-                    List.of(branch(gid("tcc"), "02", BranchOp.CANCEL, "", new byte[0]),
+                    TransType.TCC, List.of(branch(gid("tcc"), "02", BranchOp.CANCEL, "", new byte[0]),
                             branch(gid("tcc"), "01", BranchOp.CONFIRM, "", new byte[0]))));
             awaitPendingWrites(2);
             Future<Boolean> last = pool.submit(() -> store.insert(saga(gid("b"), GlobalStatus.SUBMITTED),
@@ -381,7 +384,7 @@ abstract class ServerStoreContract extends TransactionStoreContract {
 
     @Test
     void aValueTooLongForItsColumnIsAnInvalidRequestAndTheStoreGoesOn() {
-        GlobalTransaction tooLong = new GlobalTransaction(0, gid("long"), io.dtm4j.core.TransType.MSG,
+        GlobalTransaction tooLong = new GlobalTransaction(0, gid("long"), TransType.MSG,
                 GlobalStatus.PREPARED, "http://q/" + "x".repeat(2000), "http", T0, T0, java.util.Optional.empty(),
                 java.util.Optional.empty(), null, "", INTERVAL, T0, "", "", "", "");
 

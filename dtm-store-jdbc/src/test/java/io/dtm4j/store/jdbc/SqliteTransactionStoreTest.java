@@ -7,6 +7,7 @@ import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.TransOptions;
+import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.TransactionStore;
 import io.dtm4j.core.testing.TransactionStoreContract;
@@ -117,7 +118,7 @@ class SqliteTransactionStoreTest extends TransactionStoreContract {
     @Test
     void aFailingWriteInABatchFailsAloneAndTheOthersCommit() throws Exception {
         store.insert(tcc(gid("tcc"), GlobalStatus.PREPARED), List.of());
-        store.appendBranches(gid("tcc"), GlobalStatus.PREPARED, tccRows(gid("tcc"), "01"));
+        store.appendBranches(gid("tcc"), GlobalStatus.PREPARED, TransType.TCC, tccRows(gid("tcc"), "01"));
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<Void> held = sqlite().holdWriter(release);
         long before = sqlite().commits();
@@ -127,7 +128,7 @@ class SqliteTransactionStoreTest extends TransactionStoreContract {
                     sagaRows(gid("a"), 1)));
             awaitPendingWrites(1);
             Future<Boolean> duplicate = pool.submit(() -> store.appendBranches(gid("tcc"), GlobalStatus.PREPARED,
-                    List.of(branch(gid("tcc"), "02", BranchOp.CANCEL, "", new byte[0]),
+                    TransType.TCC, List.of(branch(gid("tcc"), "02", BranchOp.CANCEL, "", new byte[0]),
                             branch(gid("tcc"), "01", BranchOp.CONFIRM, "", new byte[0]))));
             awaitPendingWrites(2);
             Future<Boolean> last = pool.submit(() -> store.insert(saga(gid("b"), GlobalStatus.SUBMITTED),

@@ -7,6 +7,7 @@ import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.InvalidRequestException;
 import io.dtm4j.core.ListQuery;
+import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionPage;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.CronReset;
@@ -162,9 +163,9 @@ public final class RedisTransactionStore implements TransactionStore {
     }
 
     @Override
-    public boolean appendBranches(String gid, GlobalStatus expected, List<Branch> branches) {
+    public boolean appendBranches(String gid, GlobalStatus expected, TransType type, List<Branch> branches) {
         requireOwn(gid, branches);
-        List<String> args = new ArrayList<>(List.of(keys.prefix(), expected.wireName()));
+        List<String> args = new ArrayList<>(List.of(keys.prefix(), expected.wireName(), type.wireName()));
         for (Branch b : branches) {
             args.addAll(List.of(b.branchId(), b.op().wireName(), RedisJson.encodeBranch(b)));
         }
