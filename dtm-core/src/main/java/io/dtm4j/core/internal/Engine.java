@@ -60,6 +60,7 @@ public final class Engine implements AutoCloseable {
     private final CoordinatorEvents events;
     /** Transactions with a round running on this node: a second round here would only duplicate calls. */
     private final Set<String> active = ConcurrentHashMap.newKeySet();
+    private final StaleLeases staleLeases = new StaleLeases();
     /** This node's clock at the start of the last recovery step, to notice it going back. */
     private volatile Instant lastRecovery;
 
@@ -74,7 +75,7 @@ public final class Engine implements AutoCloseable {
         this.intervals = new Intervals(retryInterval, timeoutToFail, requestTimeout);
         this.factory = new TransactionFactory(intervals);
         this.events = new GuardedEvents(events);
-        this.runner = new RoundRunner(store, invoker, clock, this.executor, intervals, this.events);
+        this.runner = new RoundRunner(store, invoker, clock, this.executor, intervals, this.events, staleLeases);
         this.recoveryBatch = recoveryBatch;
         this.owner = (nodeId.isEmpty() ? "node" : nodeId) + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -280,6 +281,10 @@ public final class Engine implements AutoCloseable {
     public RecoveryReport recoverOnce() {
         Instant now = clock.instant();
         unparkIfClockWentBack(now);
+        int released = staleLeases.release(store, now);
+        if (released > 0) {
+            LOG.info("{} transactions whose round was cut short by a store failure are due again", released);
+        }
         List<GlobalTransaction> claimed = store.claimDue(now, intervals.lease(), owner, recoveryBatch);
         List<CompletableFuture<Boolean>> rounds = new ArrayList<>(claimed.size());
         int skipped = 0;

@@ -7,6 +7,7 @@ import io.dtm4j.core.BranchResult;
 import io.dtm4j.core.BranchUpdate;
 import io.dtm4j.core.GlobalStatus;
 import io.dtm4j.core.GlobalTransaction;
+import io.dtm4j.core.StoreUnavailableException;
 import io.dtm4j.core.TransType;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.BranchCall;
@@ -53,9 +54,11 @@ final class RoundRunner {
     private final Intervals intervals;
     private final Map<TransType, Processor> processors;
     private final CoordinatorEvents events;
+    private final StaleLeases staleLeases;
 
     RoundRunner(TransactionStore store, BranchInvoker invoker, Clock clock, Executor executor, Intervals intervals,
-                CoordinatorEvents events) {
+                CoordinatorEvents events, StaleLeases staleLeases) {
+        this.staleLeases = staleLeases;
         this.store = store;
         this.invoker = invoker;
         this.clock = clock;
@@ -85,6 +88,17 @@ final class RoundRunner {
 
     private RoundResult runRound(GlobalTransaction global, List<Branch> branches) {
         Round r = new Round(global, branches, clock.instant());
+        try {
+            return runSteps(r);
+        } catch (StoreUnavailableException e) {
+            // The lease this round holds (maybe stretched over a long call) would keep the transaction waiting.
+            staleLeases.add(global.gid(), r.global().status(), r.owner(), intervals.reset(r.global()));
+            throw e;
+        }
+    }
+
+    private RoundResult runSteps(Round r) {
+        GlobalTransaction global = r.global();
         Processor p = processors.get(global.transType());
         for (int step = 0; step < MAX_STEPS; step++) {
             Decision d = p.decide(r, clock.instant());
@@ -279,19 +293,27 @@ final class RoundRunner {
     }
 
     /**
-     * In a long round, pushes the next retry time out so that no other node claims the transaction meanwhile.
+     * Before a branch call, makes sure no other node (nor this node's own recovery) can claim the transaction
+     * while the call may still run: the lease must outlast the call's timeout plus {@link #CALL_GRACE}. Also
+     * pushes the next retry time out in a long round, as DTM does after 1.5 s of work. With the defaults
+     * (10 s lease, 3 s request timeout) a round's first call needs no write; a {@code request_timeout} or a
+     * short {@code retry_interval} that would let the lease run out mid-call costs one write here, instead of
+     * a second, concurrent call of the same branch.
      *
      * @return false when the lease was lost: another node claimed the transaction, so this round must stop
      */
     private boolean renewLeaseIfDue(Round r) {
         Instant now = clock.instant();
-        if (Duration.between(r.lastWrite(), now).compareTo(RENEW_AFTER) < 0) {
+        GlobalTransaction g = r.global();
+        Duration callBound = intervals.requestTimeout(g).plus(CALL_GRACE);
+        boolean leaseCoversCall = !g.nextCronTime().isBefore(now.plus(callBound));
+        if (leaseCoversCall && Duration.between(r.lastWrite(), now).compareTo(RENEW_AFTER) < 0) {
             return true;
         }
-        GlobalTransaction g = r.global();
         Duration interval = intervals.reset(g);
+        Instant next = now.plus(interval.compareTo(callBound) >= 0 ? interval : callBound);
         List<BranchUpdate> updates = r.drainDirty();
-        return write(r, TransactionUpdate.of(g.gid(), g.status(), now).cron(interval, now.plus(interval))
+        return write(r, TransactionUpdate.of(g.gid(), g.status(), now).cron(interval, next)
                 .branches(updates).expectOwner(r.owner()).build(), updates, now);
     }
 
