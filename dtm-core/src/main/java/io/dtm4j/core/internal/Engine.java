@@ -27,8 +27,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,7 +59,8 @@ public final class Engine implements AutoCloseable {
     private final String owner;
     private final CoordinatorEvents events;
     /** Transactions with a round running on this node: a second round here would only duplicate calls. */
-    private final Set<String> active = ConcurrentHashMap.newKeySet();
+    /** Rounds running on this node, by gid, with the global as each round began. */
+    private final Map<String, GlobalTransaction> active = new ConcurrentHashMap<>();
     private final StaleLeases staleLeases = new StaleLeases();
     /** This node's clock at the start of the last recovery step, to notice it going back. */
     private volatile Instant lastRecovery;
@@ -289,7 +290,7 @@ public final class Engine implements AutoCloseable {
         List<CompletableFuture<Boolean>> rounds = new ArrayList<>(claimed.size());
         int skipped = 0;
         for (GlobalTransaction g : claimed) {
-            if (active.contains(g.gid())) {
+            if (active.containsKey(g.gid())) {
                 skipped++;
                 continue;
             }
@@ -380,7 +381,7 @@ public final class Engine implements AutoCloseable {
 
     /** Runs a round unless one is already running for the gid on this node; then returns null. */
     private RoundResult runGuarded(GlobalTransaction g, List<Branch> branches) {
-        if (!active.add(g.gid())) {
+        if (active.putIfAbsent(g.gid(), g) != null) {
             return null;
         }
         try {
@@ -458,10 +459,32 @@ public final class Engine implements AutoCloseable {
         try {
             if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
                 executor.shutdownNow();
+                giveBackLeasesOfUnfinishedRounds();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             executor.shutdownNow();
+        }
+    }
+
+    /**
+     * Rounds still running after the grace are cut off by the exit; their leases (which may cover a long call)
+     * are given back so that the next node to run retries them at once. Only where the round has not written a
+     * new status or lost its lease meanwhile; a store failure here leaves them to their leases.
+     */
+    private void giveBackLeasesOfUnfinishedRounds() {
+        Instant now = clock.instant();
+        List<GlobalTransaction> unfinished = List.copyOf(active.values());
+        for (GlobalTransaction g : unfinished) {
+            staleLeases.add(g.gid(), g.status(), g.owner(), intervals.reset(g));
+        }
+        try {
+            int released = staleLeases.release(store, now);
+            LOG.info("stopping with {} rounds unfinished; {} of them due again for the next node", unfinished.size(),
+                    released);
+        } catch (RuntimeException e) {
+            LOG.warn("stopping with {} rounds unfinished; they wait for their leases: {}", unfinished.size(),
+                    e.toString());
         }
     }
 }

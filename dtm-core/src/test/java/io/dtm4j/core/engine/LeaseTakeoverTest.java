@@ -128,7 +128,7 @@ class LeaseTakeoverTest {
         }
 
         assertThat(store.findGlobal("StoreDiesMidRound").orElseThrow().status()).as("finished 2 s after the "
-                + "failure, not when the 35 s lease ran out").isEqualTo(GlobalStatus.SUCCEED);
+                + "failure, not when the 32 s lease ran out").isEqualTo(GlobalStatus.SUCCEED);
         // Neither result was stored (a happy round writes them with the outcome), so both are called again.
         assertThat(nodeA).containsExactly(BUSI + "/TransOut", BUSI + "/TransIn", BUSI + "/TransOut",
                 BUSI + "/TransIn");
