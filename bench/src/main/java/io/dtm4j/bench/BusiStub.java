@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,7 +31,9 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code TransIn}, {@code Try*}) answer FAILURE; {@link #ongoingActions} makes every action answer ONGOING (425:
  * the coordinator asks again after its retry interval, without back-off), which keeps transactions in flight for
  * the recovery test; {@link #trackGids} counts calls per gid, for its checks. The endpoint {@code TransInFail}
- * always answers FAILURE (the saga-with-a-failing-branch workload).
+ * always answers FAILURE (the saga-with-a-failing-branch workload). Endpoints ending in {@value #SQL_SUFFIX} first
+ * run the business work of {@link #sqlWork} (two SQL updates in a local transaction, {@link BusiDb}); without one
+ * set they answer 500.
  *
  * <p>Runs on the JDK HttpServer with {@code sun.net.httpserver.nodelay=true} (without it each call waits 40 ms for
  * a delayed ACK) and a pool of threads named {@code busi-N}, which {@link JvmProbe} leaves out of the
@@ -40,10 +43,13 @@ final class BusiStub implements AutoCloseable {
     /** Thread-name prefix of the stub's request threads. */
     static final String THREAD_PREFIX = "busi-";
     static final String SAGA_FAILING_ACTION = "TransInFail";
+    /** Suffix of the endpoints that do SQL work, e.g. {@code TransOutSql}. */
+    static final String SQL_SUFFIX = "Sql";
 
     private static final byte[] SUCCESS = "{\"dtm_result\":\"SUCCESS\"}".getBytes(StandardCharsets.UTF_8);
     private static final byte[] FAILURE = "{\"dtm_result\":\"FAILURE\"}".getBytes(StandardCharsets.UTF_8);
     private static final byte[] ONGOING = "{\"dtm_result\":\"ONGOING\"}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] ERROR = "{\"dtm_result\":\"ERROR\"}".getBytes(StandardCharsets.UTF_8);
 
     static {
         // read once, when the JDK's server configuration class loads: set it before the first server starts
@@ -58,6 +64,7 @@ final class BusiStub implements AutoCloseable {
     private volatile int failPercent;
     private volatile boolean ongoingActions;
     private volatile boolean trackGids;
+    private volatile BusiDb sqlWork;
 
     private BusiStub(HttpServer server, ExecutorService pool) {
         this.server = server;
@@ -106,6 +113,11 @@ final class BusiStub implements AutoCloseable {
         this.trackGids = value;
     }
 
+    /** The database the {@value #SQL_SUFFIX} endpoints work on; null for none. */
+    void sqlWork(BusiDb value) {
+        this.sqlWork = value;
+    }
+
     /** Calls per endpoint so far, e.g. {@code TransOut=2000}. */
     Map<String, Long> counts() {
         Map<String, Long> m = new TreeMap<>();
@@ -139,7 +151,9 @@ final class BusiStub implements AutoCloseable {
                 TimeUnit.MICROSECONDS.sleep(delay);
             }
             boolean action = isAction(endpoint);
-            if (action && ongoingActions) {
+            if (endpoint.endsWith(SQL_SUFFIX) && !workedOnSql(endpoint)) {
+                answer(ex, 500, ERROR);
+            } else if (action && ongoingActions) {
                 answer(ex, 425, ONGOING);
             } else if (endpoint.equals(SAGA_FAILING_ACTION) || action && failsByChance()) {
                 answer(ex, 409, FAILURE);
@@ -151,13 +165,27 @@ final class BusiStub implements AutoCloseable {
         }
     }
 
+    private boolean workedOnSql(String endpoint) {
+        BusiDb db = sqlWork;
+        if (db == null) {
+            return false;
+        }
+        try {
+            db.work(endpoint.startsWith("TransOut") ? -30 : 30);
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     private boolean failsByChance() {
         int p = failPercent;
         return p > 0 && ThreadLocalRandom.current().nextInt(100) < p;
     }
 
     private static boolean isAction(String endpoint) {
-        return endpoint.equals("TransOut") || endpoint.equals("TransIn") || endpoint.startsWith("Try");
+        return endpoint.equals("TransOut") || endpoint.equals("TransIn") || endpoint.startsWith("Try")
+                || endpoint.equals("TransOut" + SQL_SUFFIX) || endpoint.equals("TransIn" + SQL_SUFFIX);
     }
 
     private static String gidOf(URI uri) {

@@ -29,6 +29,8 @@ final class CellRunner {
     private static final Duration SERVER_CALL_TIMEOUT = Duration.ofSeconds(30);
 
     private final StoreAdmin admin;
+    /** Connections of the busi stub's SQL work: one per request thread of the stub. */
+    static final int BUSI_SQL_CONNECTIONS = 64;
     private final BusiStub busi;
     private final Path dtmJar;
     private final Path workDir;
@@ -68,6 +70,18 @@ final class CellRunner {
     }
 
     CellResult run(CellSpec spec) throws SQLException {
+        if (spec.workload() != Workload.SAGA_SQL) {
+            return measure(spec);
+        }
+        try (BusiDb db = BusiDb.open(spec.store(), admin.env(), BUSI_SQL_CONNECTIONS)) {
+            busi.sqlWork(db);
+            return measure(spec);
+        } finally {
+            busi.sqlWork(null);
+        }
+    }
+
+    private CellResult measure(CellSpec spec) throws SQLException {
         try (StoreSpace space = new StoreSpace(spec.store(), spec.name(), admin, workDir);
              Subject s = subject(spec, space)) {
             load(spec, s.tx(), spec.warmup(), spec.name() + "w");
@@ -138,7 +152,7 @@ final class CellRunner {
 
     private Subject subject(CellSpec spec, StoreSpace space) throws SQLException {
         return switch (spec.mode()) {
-            case NO_DTM -> noDtm();
+            case NO_DTM -> noDtm(spec.workload());
             case EMBEDDED -> embedded(spec, space);
             case SERVER -> server(spec, space);
             case STORE_DTM, STORE_OURS -> storeOnly(spec, space);
@@ -146,11 +160,11 @@ final class CellRunner {
         };
     }
 
-    private Subject noDtm() {
+    private Subject noDtm(Workload w) {
         OkHttpBranchInvoker invoker = OkHttpBranchInvoker.builder().build();
         byte[] body = Workload.BODY.getBytes(StandardCharsets.UTF_8);
-        String out = busi.url() + "/TransOut";
-        String in = busi.url() + "/TransIn";
+        String out = busi.url() + "/" + w.noDtmActions().get(0);
+        String in = busi.url() + "/" + w.noDtmActions().get(1);
         LoadDriver.Tx tx = gid -> {
             call(invoker, new BranchCall(gid, TransType.SAGA, "01", "action", out, body, "http", Map.of(),
                     Coordinator.DEFAULT_REQUEST_TIMEOUT));

@@ -30,7 +30,8 @@ record CellSpec(String name, Mode mode, Workload workload, StoreKind store, int 
     String title() {
         String what = switch (mode) {
             case STORE_DTM, STORE_OURS, RAW -> mode.title();
-            case NO_DTM -> mode.title() + ", 2 busi calls";
+            case NO_DTM -> mode.title() + (workload == Workload.SAGA_SQL ? ", 2 busi calls of 2 SQL each"
+                    : ", 2 busi calls");
             default -> mode.title() + ", " + workload.title();
         };
         String load = openRate > 0 ? String.format("open loop %.0f/s", openRate) : "C=" + concurrency;

@@ -14,6 +14,8 @@ import java.util.TreeMap;
  * <ol>
  *   <li>no-dtm; then per store: the store-only shapes (DTM's 4 writes, our 2), the raw write rate, the embedded
  *       coordinator on empty-URL sagas and on HTTP sagas, the standalone server on HTTP sagas, all at C;</li>
+ *   <li>(full) DTM's overhead condition on MariaDB and PostgreSQL: each branch runs 2 SQL on the store's server,
+ *       no-dtm, embedded and server;</li>
  *   <li>store work per transaction: every workload at C=1 on every store, the engine's store calls counted;</li>
  *   <li>(full) TCC and msg throughput on SQLite;</li>
  *   <li>open loop at 50% of the measured maximum, server and embedded, on SQLite;</li>
@@ -61,6 +63,15 @@ final class Matrix {
             cell("emb_saga_" + s.id(), Mode.EMBEDDED, Workload.SAGA, s, c, false);
             cell("srv_saga_" + s.id(), Mode.SERVER, Workload.SAGA, s, c, false);
         }
+        if (p.moreWorkloads()) {
+            for (StoreKind s : stores) {
+                if (s == StoreKind.MARIADB || s == StoreKind.POSTGRES) {
+                    cell("no_dtm_sql_" + s.id(), Mode.NO_DTM, Workload.SAGA_SQL, s, c, false);
+                    cell("emb_sql_" + s.id(), Mode.EMBEDDED, Workload.SAGA_SQL, s, c, false);
+                    cell("srv_sql_" + s.id(), Mode.SERVER, Workload.SAGA_SQL, s, c, false);
+                }
+            }
+        }
         for (StoreKind s : stores) {
             for (Workload w : List.of(Workload.SAGA, Workload.TCC, Workload.MSG, Workload.SAGA_FAIL)) {
                 run(new CellSpec(name("count_" + w.id().replace('-', '_') + "_" + s.id()), Mode.EMBEDDED, w, s, 1,
@@ -87,7 +98,7 @@ final class Matrix {
     Optional<CellResult> find(Mode mode, Workload workload, StoreKind store) {
         return results.stream().filter(r -> r.spec().mode() == mode && r.spec().store() == store
                 && (r.spec().workload() == workload || mode == Mode.STORE_DTM || mode == Mode.STORE_OURS
-                || mode == Mode.RAW || mode == Mode.NO_DTM)
+                || mode == Mode.RAW)
                 && r.spec().concurrency() == p.concurrency() && r.spec().openRate() == 0
                 && r.spec().heapMib() == HEAP_MIB && !r.spec().countSpi()).findFirst();
     }

@@ -3,6 +3,8 @@ package io.dtm4j.bench;
 import io.dtm4j.client.DtmClient;
 import io.dtm4j.client.DtmFailureException;
 
+import java.util.List;
+
 /**
  * The transactions of the matrix (spec performance.md 4.1), all submitted with {@code wait_result} and a client-side
  * gid: each returns normally only when the transaction ended as it should.
@@ -10,6 +12,11 @@ import io.dtm4j.client.DtmFailureException;
 enum Workload {
     /** 2-step saga TransOut/TransIn, compensations registered; succeeds. */
     SAGA("saga", "2-branch saga"),
+    /**
+     * 2-step saga whose branches each run two SQL updates in a local transaction on the store's database server
+     * ({@link BusiDb}): the business work of DTM's published overhead figure.
+     */
+    SAGA_SQL("saga-sql", "2-branch saga, busi 2 SQL per branch"),
     /** 2-step saga whose URLs are empty (DTM: instant success): coordinator and store only. */
     SAGA_EMPTY("empty-url", "2-step saga, empty URLs"),
     /** Saga whose second action answers FAILURE: both compensations run, the saga fails. */
@@ -43,6 +50,8 @@ enum Workload {
         return switch (this) {
             case SAGA -> gid -> client.saga(gid).add(busi + "/TransOut", busi + "/TransOutCom", BODY)
                     .add(busi + "/TransIn", busi + "/TransInCom", BODY).waitResult().submit();
+            case SAGA_SQL -> gid -> client.saga(gid).add(busi + "/TransOutSql", busi + "/TransOutSqlCom", BODY)
+                    .add(busi + "/TransInSql", busi + "/TransInSqlCom", BODY).waitResult().submit();
             case SAGA_EMPTY -> gid -> client.saga(gid).add("", "", BODY).add("", "", BODY).waitResult().submit();
             case SAGA_FAIL -> gid -> {
                 try {
@@ -64,10 +73,15 @@ enum Workload {
         };
     }
 
+    /** The two actions the no-coordinator baseline calls itself for this workload's business work. */
+    List<String> noDtmActions() {
+        return this == SAGA_SQL ? List.of("TransOutSql", "TransInSql") : List.of("TransOut", "TransIn");
+    }
+
     /** Busi calls one such transaction makes on its happy path (what the stub should count per transaction). */
     int expectedBusiCalls() {
         return switch (this) {
-            case SAGA, MSG -> 2;
+            case SAGA, SAGA_SQL, MSG -> 2;
             case SAGA_EMPTY -> 0;
             case SAGA_FAIL, TCC -> 4;
         };

@@ -70,6 +70,13 @@ class BusiStubTest {
         assertThat(busi.callsFor("tracked", "TransOut")).isZero();
     }
 
+    @Test
+    void aSqlEndpointWithoutItsDatabaseAnswersErrorNotSuccess() {
+        assertThat(call("g4", "TransOut" + BusiStub.SQL_SUFFIX)).as("no business work was done")
+                .isEqualTo(BranchResult.ERROR);
+        assertThat(busi.counts()).containsEntry("TransOut" + BusiStub.SQL_SUFFIX, 1L);
+    }
+
     private BranchResult call(String gid, String endpoint) {
         return invoker.invoke(new BranchCall(gid, TransType.SAGA, "01", "action", busi.url() + "/" + endpoint,
                 Workload.BODY.getBytes(StandardCharsets.UTF_8), "http", Map.of(), Duration.ofSeconds(5))).result();
