@@ -41,7 +41,8 @@ final class BusiDb implements AutoCloseable {
         try (Connection conn = db.pool.getConnection(); Statement st = conn.createStatement()) {
             st.execute("DROP TABLE IF EXISTS " + TABLE);
             st.execute("CREATE TABLE " + TABLE + " (id INT PRIMARY KEY, balance BIGINT NOT NULL)");
-            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + TABLE + " (id, balance) VALUES (?, ?)")) {
+            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + TABLE
+                    + " (id, balance) VALUES (?, ?)")) {
                 for (int id = 0; id < ACCOUNTS; id++) {
                     ps.setInt(1, id);
                     ps.setLong(2, 1_000_000);

@@ -58,9 +58,12 @@ public final class Engine implements AutoCloseable {
     private final int recoveryBatch;
     private final String owner;
     private final CoordinatorEvents events;
-    /** Transactions with a round running on this node: a second round here would only duplicate calls. */
-    /** Rounds running on this node, by gid, with the global as each round began. */
+    /**
+     * Rounds running on this node, by gid, with the global as each round began: a second round of one gid here
+     * would only duplicate calls.
+     */
     private final Map<String, GlobalTransaction> active = new ConcurrentHashMap<>();
+    /** Leases of rounds cut short by a store failure or a stop, to give back. */
     private final StaleLeases staleLeases = new StaleLeases();
     /** This node's clock at the start of the last recovery step, to notice it going back. */
     private volatile Instant lastRecovery;

@@ -10,31 +10,27 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * Leases this node still holds on transactions whose round it abandoned because the store failed mid-round (a
- * write threw). Until given back, such a transaction waits for its lease to run out, and a lease taken before a
- * long branch call covers the call's whole timeout. Each recovery step first gives them back (next retry time =
- * now, only while the status and owner are still what the round left), so that once the store is back they are
- * retried at once. Bounded: when full, the oldest is forgotten and simply waits for its lease. Thread-safe.
+ * Leases this node still holds on transactions whose round it abandoned: the store failed mid-round (a write
+ * threw), or the node is stopping with the round still running. Until given back, such a transaction waits for its
+ * lease to run out, and a lease taken before a long branch call covers the call's whole timeout. Each recovery
+ * step (and the stop) first gives them back: next retry time = now, only while the status and owner are still what
+ * the round left, so they are retried at once. Bounded: when full, the oldest is forgotten and simply waits for its
+ * lease. Thread-safe.
  */
 final class StaleLeases {
-    static final int MAX = 10_000;
+    private static final int MAX = 10_000;
 
     private record Stale(String gid, GlobalStatus status, String owner, Duration interval) {
     }
 
     private final Deque<Stale> stale = new ArrayDeque<>();
 
-    /** Remembers the lease of a round that ended on a store failure. */
+    /** Remembers the lease of a round that ended on a store failure, or that a stop cuts off. */
     synchronized void add(String gid, GlobalStatus status, String owner, Duration interval) {
         if (stale.size() >= MAX) {
             stale.pollFirst();
         }
         stale.addLast(new Stale(gid, status, owner, interval));
-    }
-
-    /** How many are waiting to be given back. */
-    synchronized int size() {
-        return stale.size();
     }
 
     /**
