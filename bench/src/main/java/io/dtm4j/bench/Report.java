@@ -82,8 +82,8 @@ final class Report {
         long missed = verdicts.stream().filter(v -> v.status().startsWith("missed")).count();
         long met = verdicts.stream().filter(v -> v.status().startsWith("met")).count();
         line("");
-        line(met + " met, " + missed + " missed. A missed figure stays as measured; the analysis of what limits it "
-                + "(profile with JFR or async-profiler) comes separately.");
+        line(met + " met, " + missed + " missed. A missed figure stays as measured; what limits each one, from the cells "
+                + "and from profiles, is in `docs/performance.md`.");
         line("");
     }
 
