@@ -110,8 +110,13 @@ final class TransactionFactory {
         return u;
     }
 
+    /**
+     * DTM's branch id of a saga or msg step: the 1-based step number with at least two digits ({@code 01}, ...,
+     * {@code 99}, {@code 100}). Not {@code String.format}: it ran on every submit and was 8% of a server profile.
+     */
     static String branchId(int stepIndex) {
-        return String.format("%02d", stepIndex + 1);
+        int n = stepIndex + 1;
+        return n < 10 ? "0" + n : Integer.toString(n);
     }
 
     /** The rows a registerBranch call adds (spec 1.4): tcc cancel+confirm, xa rollback+commit, workflow one. */
