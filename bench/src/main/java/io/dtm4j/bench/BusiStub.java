@@ -58,6 +58,7 @@ final class BusiStub implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService pool;
+    private final int threads;
     private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> callsPerGid = new ConcurrentHashMap<>();
     private volatile int delayMicros;
@@ -66,9 +67,10 @@ final class BusiStub implements AutoCloseable {
     private volatile boolean trackGids;
     private volatile BusiDb sqlWork;
 
-    private BusiStub(HttpServer server, ExecutorService pool) {
+    private BusiStub(HttpServer server, ExecutorService pool, int threads) {
         this.server = server;
         this.pool = pool;
+        this.threads = threads;
     }
 
     /** Starts the stub on 127.0.0.1 on a free port, with {@code threads} request threads. */
@@ -81,7 +83,7 @@ final class BusiStub implements AutoCloseable {
         });
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
-            BusiStub stub = new BusiStub(server, pool);
+            BusiStub stub = new BusiStub(server, pool, threads);
             server.createContext("/api/busi/", stub::handle);
             server.setExecutor(pool);
             server.start();
@@ -95,6 +97,11 @@ final class BusiStub implements AutoCloseable {
     /** The base URL of the endpoints, e.g. {@code http://127.0.0.1:40123/api/busi}. */
     String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/api/busi";
+    }
+
+    /** Request threads: calls that can work at once. */
+    int threads() {
+        return threads;
     }
 
     void delayMicros(int value) {

@@ -29,8 +29,6 @@ final class CellRunner {
     private static final Duration SERVER_CALL_TIMEOUT = Duration.ofSeconds(30);
 
     private final StoreAdmin admin;
-    /** Connections of the busi stub's SQL work: one per request thread of the stub. */
-    static final int BUSI_SQL_CONNECTIONS = 64;
     private final BusiStub busi;
     private final Path dtmJar;
     private final Path workDir;
@@ -73,7 +71,8 @@ final class CellRunner {
         if (spec.workload() != Workload.SAGA_SQL) {
             return measure(spec);
         }
-        try (BusiDb db = BusiDb.open(spec.store(), admin.env(), BUSI_SQL_CONNECTIONS)) {
+        // one connection per request thread of the stub
+        try (BusiDb db = BusiDb.open(spec.store(), admin.env(), busi.threads())) {
             busi.sqlWork(db);
             return measure(spec);
         } finally {
@@ -163,8 +162,8 @@ final class CellRunner {
     private Subject noDtm(Workload w) {
         OkHttpBranchInvoker invoker = OkHttpBranchInvoker.builder().build();
         byte[] body = Workload.BODY.getBytes(StandardCharsets.UTF_8);
-        String out = busi.url() + "/" + w.noDtmActions().get(0);
-        String in = busi.url() + "/" + w.noDtmActions().get(1);
+        String out = busi.url() + "/" + w.sagaActions().get(0);
+        String in = busi.url() + "/" + w.sagaActions().get(1);
         LoadDriver.Tx tx = gid -> {
             call(invoker, new BranchCall(gid, TransType.SAGA, "01", "action", out, body, "http", Map.of(),
                     Coordinator.DEFAULT_REQUEST_TIMEOUT));

@@ -48,10 +48,12 @@ enum Workload {
     /** The transaction on {@code client}, its branches at the busi stub {@code busi}. */
     LoadDriver.Tx on(DtmClient client, String busi) {
         return switch (this) {
-            case SAGA -> gid -> client.saga(gid).add(busi + "/TransOut", busi + "/TransOutCom", BODY)
-                    .add(busi + "/TransIn", busi + "/TransInCom", BODY).waitResult().submit();
-            case SAGA_SQL -> gid -> client.saga(gid).add(busi + "/TransOutSql", busi + "/TransOutSqlCom", BODY)
-                    .add(busi + "/TransInSql", busi + "/TransInSqlCom", BODY).waitResult().submit();
+            case SAGA, SAGA_SQL -> {
+                String out = busi + "/" + sagaActions().get(0);
+                String in = busi + "/" + sagaActions().get(1);
+                yield gid -> client.saga(gid).add(out, out + "Com", BODY).add(in, in + "Com", BODY).waitResult()
+                        .submit();
+            }
             case SAGA_EMPTY -> gid -> client.saga(gid).add("", "", BODY).add("", "", BODY).waitResult().submit();
             case SAGA_FAIL -> gid -> {
                 try {
@@ -73,9 +75,13 @@ enum Workload {
         };
     }
 
-    /** The two actions the no-coordinator baseline calls itself for this workload's business work. */
-    List<String> noDtmActions() {
-        return this == SAGA_SQL ? List.of("TransOutSql", "TransInSql") : List.of("TransOut", "TransIn");
+    /**
+     * The two actions of the saga workloads, whose compensations are the same names + {@code Com}; the
+     * no-coordinator baseline calls them itself for the same business work.
+     */
+    List<String> sagaActions() {
+        String suffix = this == SAGA_SQL ? BusiStub.SQL_SUFFIX : "";
+        return List.of("TransOut" + suffix, "TransIn" + suffix);
     }
 
     /** Busi calls one such transaction makes on its happy path (what the stub should count per transaction). */

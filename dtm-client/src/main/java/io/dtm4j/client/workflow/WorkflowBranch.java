@@ -24,8 +24,8 @@ public interface WorkflowBranch {
     /**
      * Registers the callback run if the workflow rolls back (the handler threw
      * {@link io.dtm4j.client.DtmFailureException}). Rollback callbacks run newest first. By default a branch whose
-     * action failed for good is not rolled back, which is unsafe when an earlier delivery of that action (a call
-     * that timed out) can still commit; see {@link WorkflowOptions#compensateErrorBranch()}.
+     * action failed for good is rolled back too, since an earlier delivery of that action (a call that timed out)
+     * can still commit; see {@link WorkflowOptions#compensateErrorBranch()}.
      *
      * @return this
      * @throws IllegalStateException when the branch already has one, or from a commit or rollback callback

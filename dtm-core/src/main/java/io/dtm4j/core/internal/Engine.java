@@ -64,7 +64,7 @@ public final class Engine implements AutoCloseable {
      */
     private final Map<String, GlobalTransaction> active = new ConcurrentHashMap<>();
     /** Leases of rounds cut short by a store failure or a stop, to give back. */
-    private final StaleLeases staleLeases = new StaleLeases();
+    private final StaleLeases staleLeases;
     /** This node's clock at the start of the last recovery step, to notice it going back. */
     private volatile Instant lastRecovery;
 
@@ -79,6 +79,7 @@ public final class Engine implements AutoCloseable {
         this.intervals = new Intervals(retryInterval, timeoutToFail, requestTimeout);
         this.factory = new TransactionFactory(intervals);
         this.events = new GuardedEvents(events);
+        this.staleLeases = new StaleLeases(intervals);
         this.runner = new RoundRunner(store, invoker, clock, this.executor, intervals, this.events, staleLeases);
         this.recoveryBatch = recoveryBatch;
         this.owner = (nodeId.isEmpty() ? "node" : nodeId) + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -478,9 +479,7 @@ public final class Engine implements AutoCloseable {
     private void giveBackLeasesOfUnfinishedRounds() {
         Instant now = clock.instant();
         List<GlobalTransaction> unfinished = List.copyOf(active.values());
-        for (GlobalTransaction g : unfinished) {
-            staleLeases.add(g.gid(), g.status(), g.owner(), intervals.reset(g));
-        }
+        unfinished.forEach(staleLeases::add);
         try {
             int released = staleLeases.release(store, now);
             LOG.info("stopping with {} rounds unfinished; {} of them due again for the next node", unfinished.size(),

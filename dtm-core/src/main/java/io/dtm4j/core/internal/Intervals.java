@@ -8,6 +8,9 @@ import java.time.Instant;
 
 /** DTM's timing rules: reset interval, timeouts (spec 3.0 and 4). */
 final class Intervals {
+    /** Time to write a call's result after its timeout: DTM's round limit allows 2 s. */
+    private static final Duration RESULT_MARGIN = Duration.ofSeconds(2);
+
     private final Duration retryInterval;
     private final Duration timeoutToFail;
     private final Duration requestTimeout;
@@ -62,7 +65,12 @@ final class Intervals {
 
     /** Time limit of a saga's forward phase in one round: request timeout + 2 s. */
     Duration roundLimit(GlobalTransaction g) {
-        return requestTimeout(g).plusSeconds(2);
+        return requestTimeout(g).plus(RESULT_MARGIN);
+    }
+
+    /** How long a lease must last from the start of a branch call: its timeout + 2 s to write its result. */
+    Duration callLease(GlobalTransaction g) {
+        return requestTimeout(g).plus(RESULT_MARGIN);
     }
 
     /** The configured interval: the recovery lease. */

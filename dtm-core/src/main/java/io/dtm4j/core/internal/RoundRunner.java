@@ -46,8 +46,6 @@ final class RoundRunner {
     private static final int MAX_STEPS = 10_000;
     /** Extra wait for a parallel call beyond its own request timeout. */
     private static final Duration CALL_GRACE = Duration.ofSeconds(5);
-    /** What a lease must cover beyond a call's timeout: writing its result (DTM's round limit uses 2 s too). */
-    private static final Duration LEASE_MARGIN = Duration.ofSeconds(2);
 
     private final TransactionStore store;
     private final BranchInvoker invoker;
@@ -94,7 +92,7 @@ final class RoundRunner {
             return runSteps(r);
         } catch (StoreUnavailableException e) {
             // The lease this round holds (maybe stretched over a long call) would keep the transaction waiting.
-            staleLeases.add(global.gid(), r.global().status(), r.owner(), intervals.reset(r.global()));
+            staleLeases.add(r.global());
             throw e;
         }
     }
@@ -296,7 +294,7 @@ final class RoundRunner {
 
     /**
      * Before a branch call, makes sure no other node (nor this node's own recovery) can claim the transaction
-     * while the call may still run: the lease must outlast the call's timeout plus {@link #LEASE_MARGIN}. Also
+     * while the call may still run: the lease must outlast {@link Intervals#callLease}. Also
      * pushes the next retry time out in a long round, as DTM does after 1.5 s of work. With the defaults
      * (10 s lease, 3 s request timeout) a round's first call needs no write; a {@code request_timeout} or a
      * short {@code retry_interval} that would let the lease run out mid-call costs one write here, instead of
@@ -307,7 +305,7 @@ final class RoundRunner {
     private boolean renewLeaseIfDue(Round r) {
         Instant now = clock.instant();
         GlobalTransaction g = r.global();
-        Duration callBound = intervals.requestTimeout(g).plus(LEASE_MARGIN);
+        Duration callBound = intervals.callLease(g);
         boolean leaseCoversCall = !g.nextCronTime().isBefore(now.plus(callBound));
         if (leaseCoversCall && Duration.between(r.lastWrite(), now).compareTo(RENEW_AFTER) < 0) {
             return true;

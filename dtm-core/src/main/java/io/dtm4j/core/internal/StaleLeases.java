@@ -1,10 +1,9 @@
 package io.dtm4j.core.internal;
 
-import io.dtm4j.core.GlobalStatus;
+import io.dtm4j.core.GlobalTransaction;
 import io.dtm4j.core.TransactionUpdate;
 import io.dtm4j.core.spi.TransactionStore;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -20,17 +19,22 @@ import java.util.Deque;
 final class StaleLeases {
     private static final int MAX = 10_000;
 
-    private record Stale(String gid, GlobalStatus status, String owner, Duration interval) {
+    private final Intervals intervals;
+    private final Deque<GlobalTransaction> stale = new ArrayDeque<>();
+
+    StaleLeases(Intervals intervals) {
+        this.intervals = intervals;
     }
 
-    private final Deque<Stale> stale = new ArrayDeque<>();
-
-    /** Remembers the lease of a round that ended on a store failure, or that a stop cuts off. */
-    synchronized void add(String gid, GlobalStatus status, String owner, Duration interval) {
+    /**
+     * Remembers the lease of a round that ended on a store failure, or that a stop cuts off: {@code g} as the
+     * round last wrote it (its status and lease owner).
+     */
+    synchronized void add(GlobalTransaction g) {
         if (stale.size() >= MAX) {
             stale.pollFirst();
         }
-        stale.addLast(new Stale(gid, status, owner, interval));
+        stale.addLast(g);
     }
 
     /**
@@ -41,17 +45,17 @@ final class StaleLeases {
     int release(TransactionStore store, Instant now) {
         int released = 0;
         while (true) {
-            Stale s;
+            GlobalTransaction g;
             synchronized (this) {
-                s = stale.peekFirst();
+                g = stale.peekFirst();
             }
-            if (s == null) {
+            if (g == null) {
                 return released;
             }
-            boolean due = store.update(TransactionUpdate.of(s.gid(), s.status(), now).cron(s.interval(), now)
-                    .expectOwner(s.owner()).build());
+            boolean due = store.update(TransactionUpdate.of(g.gid(), g.status(), now).cron(intervals.reset(g), now)
+                    .expectOwner(g.owner()).build());
             synchronized (this) {
-                stale.remove(s);
+                stale.remove(g);
             }
             if (due) {
                 released++;
