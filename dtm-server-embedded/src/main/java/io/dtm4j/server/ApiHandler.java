@@ -129,20 +129,25 @@ final class ApiHandler {
         String api = route == null ? ServerMetrics.UNKNOWN_API : route.api();
         int status = 0;
         try {
-            ApiReply reply;
+            Served served;
             try {
-                reply = stopping ? ApiReply.error(503, "the server is shutting down; retry on another node")
+                served = stopping
+                        ? Served.unread(ApiReply.error(503, "the server is shutting down; retry on another node"))
                         : serve(ex, listener, method, path, route);
             } catch (RuntimeException e) { // a bug outside the routes: still an answer, never a dropped connection
                 LOG.error("{} {}: unexpected error, answered 500", method, path, e);
-                reply = ApiReply.error(500, "internal error");
+                served = Served.unread(ApiReply.error(500, "internal error"));
             }
+            ApiReply reply = served.reply();
             status = reply.status();
             // Counted before the reply leaves, so that a client reading /api/metrics next sees this request.
             metrics.requestServed(api, status, System.nanoTime() - started);
-            // A body left unread (a request refused before reading it) would make the JDK close the connection
-            // that the client then reuses and finds dead.
-            drain(ex);
+            if (!served.bodyClosed()) {
+                // A body left unread (a request refused before reading it) would make the JDK close the
+                // connection that the client then reuses and finds dead. A route that ran has read and closed
+                // it; reading a closed stream would throw on every request.
+                drain(ex);
+            }
             send(ex, reply, "HEAD".equals(method));
         } catch (IOException e) {
             if (status == 0) {
@@ -159,7 +164,7 @@ final class ApiHandler {
         }
     }
 
-    private ApiReply serve(HttpExchange ex, Listener listener, String method, String path, Route route)
+    private Served serve(HttpExchange ex, Listener listener, String method, String path, Route route)
             throws IOException {
         InetAddress remote = ex.getRemoteAddress().getAddress();
         String authorization = ex.getRequestHeaders().getFirst("Authorization");
@@ -167,36 +172,37 @@ final class ApiHandler {
             Optional<ApiReply> file = ui.serve(path);
             if (file.isPresent()) {
                 Decision d = guard.decide(listener, remote, authorization, Access.UI, "the admin UI");
-                return d.allowed() ? file.get() : DeniedPage.html(d.status(), d.message());
+                return Served.unread(d.allowed() ? file.get() : DeniedPage.html(d.status(), d.message()));
             }
         }
         if (route == null) {
-            return ApiReply.error(404, "no route " + method + " " + abbreviate(path)
-                    + "; the DTM API is under " + API + " (see /api/ping)");
+            return Served.unread(ApiReply.error(404, "no route " + method + " " + abbreviate(path)
+                    + "; the DTM API is under " + API + " (see /api/ping)"));
         }
         Decision d = guard.decide(listener, remote, authorization, route.access(), route.api());
         if (!d.allowed()) {
             if (d.status() == 401) {
                 ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"dtm\"");
             }
-            return ApiReply.error(d.status(), d.message());
+            return Served.unread(ApiReply.error(d.status(), d.message()));
         }
         boolean headOfGet = "HEAD".equals(method) && "GET".equals(route.method());
         if (!"ANY".equals(route.method()) && !route.method().equals(method) && !headOfGet) {
             ex.getResponseHeaders().set("Allow", route.method());
-            return ApiReply.error(405, method + " " + path + " is not allowed; use " + route.method());
+            return Served.unread(ApiReply.error(405, method + " " + path + " is not allowed; use "
+                    + route.method()));
         }
         if (route.access() == Access.OPERATE && crossSite(ex)) {
             String origin = ex.getRequestHeaders().getFirst("Origin");
-            return ApiReply.error(403, "a cross-site request may not change a transaction ("
+            return Served.unread(ApiReply.error(403, "a cross-site request may not change a transaction ("
                     + (origin == null ? "Sec-Fetch-Site: cross-site" : "Origin " + abbreviate(origin))
-                    + "); use the admin UI on this server");
+                    + "); use the admin UI on this server"));
         }
         Ran ran = run(ex, route);
         if (route.access() == Access.OPERATE) {
             Audit.operatorAction(d.who(), remote, route.api(), ran.body(), ran.reply().status());
         }
-        return ran.reply();
+        return new Served(ran.reply(), true);
     }
 
     /**
@@ -218,6 +224,13 @@ final class ApiHandler {
         return host == null || scheme < 0 || !origin.substring(scheme + 3).equalsIgnoreCase(host);
     }
 
+    /** A reply, and whether the request body was already read and closed (by a route that ran). */
+    private record Served(ApiReply reply, boolean bodyClosed) {
+        static Served unread(ApiReply reply) {
+            return new Served(reply, false);
+        }
+    }
+
     /** A route's reply and the body it was given (empty when none was read). */
     private record Ran(ApiReply reply, byte[] body) {
     }
@@ -225,11 +238,15 @@ final class ApiHandler {
     private Ran run(HttpExchange ex, Route route) throws IOException {
         byte[] body = new byte[0];
         try {
-            QueryParams query = QueryParams.parse(ex.getRequestURI().getRawQuery());
-            body = "POST".equals(route.method()) ? readBody(ex) : body;
-            // The request is read: closing its stream ends the JDK's read timeout, which would otherwise also
-            // cut a wait_result request whose branches run longer.
-            ex.getRequestBody().close();
+            QueryParams query;
+            try {
+                query = QueryParams.parse(ex.getRequestURI().getRawQuery());
+                body = "POST".equals(route.method()) ? readBody(ex) : body;
+            } finally {
+                // The request is read, or refused: closing its stream ends the JDK's read timeout, which would
+                // otherwise also cut a wait_result request whose branches run longer.
+                drain(ex);
+            }
             return new Ran(route.action().run(body, query), body);
         } catch (BodyTooLarge e) {
             ex.getResponseHeaders().set("Connection", "close");
