@@ -29,6 +29,8 @@ final class Matrix {
     static final int HEAP_MIB = 256;
     /** The share of the 256 MiB rate a heap must keep. */
     static final double HEAP_KEEP = 0.9;
+    /** Closed-loop concurrency levels of the sweep. */
+    static final List<Integer> SWEEP = List.of(1, 10, 20, 64);
 
     private final Profile p;
     private final List<StoreKind> stores;
@@ -72,6 +74,9 @@ final class Matrix {
                 }
             }
         }
+        if (p.moreWorkloads()) {
+            sweep();
+        }
         for (StoreKind s : stores) {
             for (Workload w : List.of(Workload.SAGA, Workload.TCC, Workload.MSG, Workload.SAGA_FAIL)) {
                 run(new CellSpec(name("count_" + w.id().replace('-', '_') + "_" + s.id()), Mode.EMBEDDED, w, s, 1,
@@ -92,6 +97,34 @@ final class Matrix {
                 recover(s);
             }
         }
+    }
+
+    /**
+     * Spec performance.md 4.6's concurrency levels (1: the latency floor, 10 and 20: DTM's Redis and MySQL tests, 64:
+     * the group-commit regime) for the saga on the embedded default store, embedded and server; then DTM's two
+     * published tests replayed on the server: empty-URL sagas at C=10 on Redis, 2-branch sagas at C=20 on MariaDB.
+     */
+    private void sweep() {
+        if (stores.contains(StoreKind.SQLITE)) {
+            for (int c : SWEEP) {
+                if (c != p.concurrency()) {
+                    cell("emb_saga_sqlite_c" + c, Mode.EMBEDDED, Workload.SAGA, StoreKind.SQLITE, c, false);
+                    cell("srv_saga_sqlite_c" + c, Mode.SERVER, Workload.SAGA, StoreKind.SQLITE, c, false);
+                }
+            }
+        }
+        if (stores.contains(StoreKind.REDIS)) {
+            cell("dtm_redis_test", Mode.SERVER, Workload.SAGA_EMPTY, StoreKind.REDIS, 10, false);
+        }
+        if (stores.contains(StoreKind.MARIADB)) {
+            cell("dtm_mysql_test", Mode.SERVER, Workload.SAGA, StoreKind.MARIADB, 20, false);
+        }
+    }
+
+    /** The sweep's cells and DTM's replayed tests, in the order they ran. */
+    List<CellResult> sweepCells() {
+        return results.stream().filter(r -> r.spec().name().contains("_sqlite_c") || r.spec().name().contains("dtm_")
+                && r.spec().name().endsWith("_test")).toList();
     }
 
     /** The closed-loop cell of {@code mode} and {@code workload} on {@code store} at C, if it ran. */

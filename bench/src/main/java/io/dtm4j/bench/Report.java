@@ -24,6 +24,7 @@ final class Report {
         r.machine(run);
         r.targets(verdicts);
         r.cells(m);
+        r.sweep(m);
         r.storeWork(m, run.stores());
         r.recovery(m);
         r.method(run);
@@ -111,6 +112,29 @@ final class Report {
                     .collect(Collectors.joining("; ")) + ".");
             line("");
         }
+    }
+
+    private void sweep(Matrix m) {
+        List<CellResult> cells = m.sweepCells();
+        if (cells.isEmpty()) {
+            return;
+        }
+        line("## Concurrency and DTM's published tests");
+        line("");
+        line("The saga on the embedded default store at C = 1, 10, 20 and 64 (the C=64 rows are `emb_saga_sqlite` and "
+                + "`srv_saga_sqlite` above), and DTM's two published tests replayed on the standalone server: "
+                + "\"DTM Redis test\" (empty-URL 2-step sagas with wait_result, C=10; DTM published 10,875 sagas/s on "
+                + "4 cores with Redis without AOF; here Redis runs AOF everysec and shares 2 cores with server and "
+                + "driver) and \"DTM MySQL test\" (2-branch HTTP sagas, busi doing nothing, C=20; DTM published 935 "
+                + "sagas/s on 4 cores with MySQL).");
+        line("");
+        table(List.of("cell", "what", "tx/s", "p50 ms", "p99 ms", "CPU µs/tx", "note"));
+        for (CellResult r : cells) {
+            row(r.spec().name(), r.spec().title(), Verdict.num(r.tps()), Verdict.num(r.load().percentileMillis(50)),
+                    Verdict.num(r.load().percentileMillis(99)), Verdict.num(r.cpuMicrosPerTx()),
+                    r.load().errors() + " errors" + (r.note().isEmpty() ? "" : "; " + r.note()));
+        }
+        line("");
     }
 
     private void storeWork(Matrix m, List<StoreKind> stores) {
