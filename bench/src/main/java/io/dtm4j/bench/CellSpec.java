@@ -31,7 +31,7 @@ record CellSpec(String name, Mode mode, Workload workload, StoreKind store, int 
         String what = switch (mode) {
             case STORE_DTM, STORE_OURS, RAW -> mode.title();
             case NO_DTM -> mode.title() + (workload == Workload.SAGA_SQL ? ", 2 busi calls of 2 SQL each"
-                    : ", 2 busi calls");
+                    : store == StoreKind.MEM ? ", 2 busi calls" : ", 2 busi calls, no store (baseline of the cells of)");
             default -> mode.title() + ", " + workload.title();
         };
         String load = openRate > 0 ? String.format("open loop %.0f/s", openRate) : "C=" + concurrency;

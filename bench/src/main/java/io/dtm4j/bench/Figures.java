@@ -33,8 +33,9 @@ final class Figures {
             v.add(s == StoreKind.REDIS || s == StoreKind.POSTGRES ? r : r.withNote("target set for Redis and "
                     + "PostgreSQL only"));
         }
-        Optional<CellResult> noDtm = m.find(Mode.NO_DTM, Workload.SAGA, StoreKind.MEM);
         for (StoreKind s : stores) {
+            // each store's cells against the no-dtm cell measured right before them
+            Optional<CellResult> noDtm = m.find(Mode.NO_DTM, Workload.SAGA, s);
             v.add(Verdict.atLeast("embedded / no-dtm throughput", s.title(), 0.7, " (DTM: 0.47)",
                     ratio(m.find(Mode.EMBEDDED, Workload.SAGA, s), noDtm)));
             v.add(Verdict.atLeast("server / no-dtm throughput", s.title(), 0.5, " (DTM: 0.47)",

@@ -13,7 +13,8 @@ import java.util.TreeMap;
  * The short matrix (spec performance.md 4.6, issue 8), in the order that lets later parts use earlier results:
  * <ol>
  *   <li>no-dtm; then per store: the store-only shapes (DTM's 4 writes, our 2), the raw write rate, the embedded
- *       coordinator on empty-URL sagas and on HTTP sagas, the standalone server on HTTP sagas, all at C;</li>
+ *       coordinator on empty-URL sagas, no-dtm again (the baseline of that store's ratios), the embedded coordinator
+ *       and the standalone server on HTTP sagas, all at C;</li>
  *   <li>(full) DTM's overhead condition on MariaDB and PostgreSQL: each branch runs 2 SQL on the store's server,
  *       no-dtm, embedded and server;</li>
  *   <li>store work per transaction: every workload at C=1 on every store, the engine's store calls counted;</li>
@@ -62,6 +63,11 @@ final class Matrix {
                 storeCell("raw_" + s.id(), Mode.RAW, s, c);
             }
             cell("emb_empty_" + s.id(), Mode.EMBEDDED, Workload.SAGA_EMPTY, s, c, false);
+            if (s != StoreKind.MEM) {
+                // the no-dtm baseline again, right before the cells it is compared with: on a shared machine the
+                // rate of the first cell can differ from one measured minutes later by more than the ratio's margin
+                cell("no_dtm_" + s.id(), Mode.NO_DTM, Workload.SAGA, s, c, false);
+            }
             cell("emb_saga_" + s.id(), Mode.EMBEDDED, Workload.SAGA, s, c, false);
             cell("srv_saga_" + s.id(), Mode.SERVER, Workload.SAGA, s, c, false);
         }

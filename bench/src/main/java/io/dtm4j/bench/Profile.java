@@ -38,7 +38,7 @@ record Profile(String name, Duration warmup, Duration serverWarmup, Duration ser
         // the JVM is warmed up once at the start, so a cell's own warm-up mostly fills pools and caches; a server
         // cell starts a new JVM and warms up longer
         return new Profile("full", Duration.ofSeconds(3), Duration.ofSeconds(8), Duration.ofSeconds(30),
-                Duration.ofSeconds(10),
+                Duration.ofSeconds(8),
                 Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(1500), 64, 10_000,
                 List.of(StoreKind.SQLITE, StoreKind.POSTGRES, StoreKind.REDIS), true, List.of(64, 96, 128, 192),
                 true);
