@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * How long and how big a run is: {@code --quick} (a smoke of about 2 minutes, noisy) or {@code --full} (the short
- * matrix of the protocol, about 10 minutes on 2 cores, plus the build).
+ * matrix of the protocol, about 17 minutes on 2 cores, plus the build: each server JVM warms up to 30 s).
  *
  * @param name           quick or full
  * @param warmup         untimed load before each coordinator cell

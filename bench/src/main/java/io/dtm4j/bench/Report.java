@@ -41,7 +41,7 @@ final class Report {
                     + "harness works; they are not results.**");
         }
         line("");
-        line("Reproduce: `scripts/bench.sh --full` (about 10 minutes on 2 cores, plus a minute of build; it builds "
+        line("Reproduce: `scripts/bench.sh --full` (about 17 minutes on 2 cores, plus a minute of build; it builds "
                 + "what it needs and starts the throwaway stores of `scripts/services-up.sh` when absent). Compare "
                 + "figures only within one file: raw rates move 30-60% between sittings on a shared machine (spec "
                 + "performance.md 3); ratios of cells of the same run, counts per transaction and CPU per "
