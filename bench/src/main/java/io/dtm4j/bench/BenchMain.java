@@ -94,7 +94,8 @@ public final class BenchMain {
         try (StoreAdmin admin = StoreAdmin.open(env, kinds); BusiStub busi = BusiStub.start(64)) {
             Map<StoreKind, Map<String, String>> settings = new LinkedHashMap<>();
             stores.forEach(s -> settings.put(s, admin.settings(s)));
-            CellRunner runner = new CellRunner(admin, busi, jar, work, profile.settleStats(), profile.serverWarmupMax());
+            CellRunner runner = new CellRunner(admin, busi, jar, work, profile.settleStats(),
+                    profile.serverWarmupMax());
             Matrix matrix = new Matrix(profile, stores, runner, new Recovery(admin, busi, jar, work));
             matrix.run();
             Machine.Fsync after = Machine.fsync(work, fsyncs);

@@ -28,13 +28,16 @@ record CellSpec(String name, Mode mode, Workload workload, StoreKind store, int 
 
     /** A short title for the report, e.g. {@code server, 2-branch saga, SQLite, C=64}. */
     String title() {
+        String load = openRate > 0 ? String.format("open loop %.0f/s", openRate) : "C=" + concurrency;
+        if (mode == Mode.NO_DTM && workload == Workload.SAGA && store != StoreKind.MEM) {
+            return mode.title() + ", 2 busi calls, no store: the baseline of the " + store.title() + " cells, " + load;
+        }
         String what = switch (mode) {
             case STORE_DTM, STORE_OURS, RAW -> mode.title();
             case NO_DTM -> mode.title() + (workload == Workload.SAGA_SQL ? ", 2 busi calls of 2 SQL each"
-                    : store == StoreKind.MEM ? ", 2 busi calls" : ", 2 busi calls, no store (baseline of the cells of)");
+                    : ", 2 busi calls");
             default -> mode.title() + ", " + workload.title();
         };
-        String load = openRate > 0 ? String.format("open loop %.0f/s", openRate) : "C=" + concurrency;
         return what + ", " + store.title() + ", " + load;
     }
 

@@ -23,8 +23,8 @@ import java.util.List;
  * @param heaps          server heaps (MiB, ascending) the memory bisection may try below 256 MiB
  * @param settleStats    wait for PostgreSQL to publish its statistics around each cell (1 s each side)
  */
-record Profile(String name, Duration warmup, Duration serverWarmup, Duration serverWarmupMax, Duration measure, Duration storeWarmup,
-               Duration storeMeasure, Duration countWindow, int concurrency, int recoveryN,
+record Profile(String name, Duration warmup, Duration serverWarmup, Duration serverWarmupMax, Duration measure,
+               Duration storeWarmup, Duration storeMeasure, Duration countWindow, int concurrency, int recoveryN,
                List<StoreKind> recoveryStores, boolean moreWorkloads, List<Integer> heaps, boolean settleStats) {
 
     static Profile quick() {
@@ -45,12 +45,12 @@ record Profile(String name, Duration warmup, Duration serverWarmup, Duration ser
     }
 
     Profile withRecoveryN(int n) {
-        return new Profile(name, warmup, serverWarmup, serverWarmupMax, measure, storeWarmup, storeMeasure, countWindow, concurrency,
-                n, recoveryStores, moreWorkloads, heaps, settleStats);
+        return new Profile(name, warmup, serverWarmup, serverWarmupMax, measure, storeWarmup, storeMeasure,
+                countWindow, concurrency, n, recoveryStores, moreWorkloads, heaps, settleStats);
     }
 
     Profile withConcurrency(int c) {
-        return new Profile(name, warmup, serverWarmup, serverWarmupMax, measure, storeWarmup, storeMeasure, countWindow, c,
-                recoveryN, recoveryStores, moreWorkloads, heaps, settleStats);
+        return new Profile(name, warmup, serverWarmup, serverWarmupMax, measure, storeWarmup, storeMeasure,
+                countWindow, c, recoveryN, recoveryStores, moreWorkloads, heaps, settleStats);
     }
 }
