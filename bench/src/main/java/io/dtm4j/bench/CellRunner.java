@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,6 +35,12 @@ final class CellRunner {
     private final Path workDir;
     private final boolean settle;
     private final Duration serverWarmupMax;
+    /**
+     * Standalone servers kept between cells, by store and heap: a server JVM warms up once (up to 30 s) and then
+     * serves the next server cells on the same store and heap, on the namespace of the cell that started it (gid
+     * prefixes keep the cells apart). {@link #stopServers()} ends them.
+     */
+    private final Map<String, LiveServer> servers = new LinkedHashMap<>();
 
     /**
      * @param settle          wait for the store to publish lazily counted statistics before each snapshot
@@ -91,17 +98,37 @@ final class CellRunner {
     }
 
     private CellResult measure(CellSpec spec) throws SQLException {
+        if (spec.mode() == Mode.SERVER) {
+            String key = spec.store().id() + "/" + spec.heapMib();
+            LiveServer live = servers.get(key);
+            boolean warm = live != null;
+            if (!warm) {
+                live = LiveServer.start(this, spec);
+                servers.put(key, live);
+            }
+            return measure(spec, live.subject(spec.workload().on(live.client, busi.url())), warm);
+        }
         try (StoreSpace space = new StoreSpace(spec.store(), spec.name(), admin, workDir);
              Subject s = subject(spec, space)) {
-            String warmed = warmUp(spec, s.tx());
-            settle(spec.store());
-            Snapshot before = snapshot(spec, s);
-            LoadResult r = load(spec, s.tx(), spec.measure(), spec.name());
-            settle(spec.store());
-            Snapshot after = snapshot(spec, s);
-            return result(spec, r, before, after, join(warmed,
-                    s.probe() == null ? "allocation not measured (no JMX)" : ""));
+            return measure(spec, s, false);
         }
+    }
+
+    /** Ends the servers kept between cells, and drops their namespaces. */
+    void stopServers() {
+        servers.values().forEach(LiveServer::close);
+        servers.clear();
+    }
+
+    private CellResult measure(CellSpec spec, Subject s, boolean warm) {
+        String warmed = warmUp(spec, s.tx(), warm);
+        settle(spec.store());
+        Snapshot before = snapshot(spec, s);
+        LoadResult r = load(spec, s.tx(), spec.measure(), spec.name());
+        settle(spec.store());
+        Snapshot after = snapshot(spec, s);
+        return result(spec, r, before, after, join(warmed,
+                s.probe() == null ? "allocation not measured (no JMX)" : ""));
     }
 
     /**
@@ -111,13 +138,15 @@ final class CellRunner {
      * row no more than {@link #STILL_RISING} above the best before them), for at most the profile's maximum in all
      * (spec performance.md 4.6 asks for 30 s). Returns a note on how long a server cell warmed up; empty otherwise.
      */
-    private String warmUp(CellSpec spec, LoadDriver.Tx tx) {
-        LoadResult first = load(spec, tx, spec.warmup(), spec.name() + "w");
+    private String warmUp(CellSpec spec, LoadDriver.Tx tx, boolean warm) {
+        // a server kept from an earlier cell has its JIT warm: one slice, then as below
+        Duration first = warm ? SLICE : spec.warmup();
+        double firstTps = load(spec, tx, first, spec.name() + "w").tps();
         if (spec.mode() != Mode.SERVER || serverWarmupMax.compareTo(spec.warmup()) <= 0) {
             return "";
         }
-        Duration spent = spec.warmup();
-        double best = first.tps();
+        Duration spent = first;
+        double best = firstTps;
         int flat = 0;
         int slice = 0;
         while (flat < 2 && spent.plus(SLICE).compareTo(serverWarmupMax) <= 0) {
@@ -126,7 +155,8 @@ final class CellRunner {
             flat = tps <= best * (1 + STILL_RISING) ? flat + 1 : 0;
             best = Math.max(best, tps);
         }
-        return "server warmed up " + spent.toSeconds() + " s";
+        return (warm ? "server kept from an earlier cell, warmed up " : "server warmed up ") + spent.toSeconds()
+                + " s";
     }
 
     private void settle(StoreKind kind) {
@@ -189,7 +219,7 @@ final class CellRunner {
         return switch (spec.mode()) {
             case NO_DTM -> noDtm(spec.workload());
             case EMBEDDED -> embedded(spec, space);
-            case SERVER -> server(spec, space);
+            case SERVER -> throw new IllegalStateException("server cells run on a LiveServer");
             case STORE_DTM, STORE_OURS -> storeOnly(spec, space);
             case RAW -> raw(spec);
         };
@@ -267,43 +297,73 @@ final class CellRunner {
         };
     }
 
-    private Subject server(CellSpec spec, StoreSpace space) {
-        ServerProcess server = ServerProcess.start(dtmJar, workDir, spec.name(), space.serverConfig(), List.of(),
-                spec.heapMib());
-        DtmClient client = DtmClient.builder().serverUrl(server.apiUrl()).timeout(SERVER_CALL_TIMEOUT).build();
-        JvmProbe attached;
-        try {
-            attached = JvmProbe.attach(server.pid());
-        } catch (IOException | RuntimeException e) {
-            attached = null;
+    /** A standalone server, its namespace, and the SDK client and JMX probe the cells reach it with. */
+    private static final class LiveServer implements AutoCloseable {
+        final StoreSpace space;
+        final ServerProcess process;
+        final DtmClient client;
+        final JvmProbe probe;
+
+        private LiveServer(StoreSpace space, ServerProcess process, DtmClient client, JvmProbe probe) {
+            this.space = space;
+            this.process = process;
+            this.client = client;
+            this.probe = probe;
         }
-        JvmProbe probe = attached;
-        LoadDriver.Tx tx = spec.workload().on(client, busi.url());
-        return new Subject() {
-            public LoadDriver.Tx tx() {
-                return tx;
-            }
 
-            public long cpuMicros() {
-                return ProcStat.cpuMicros(server.pid());
+        static LiveServer start(CellRunner r, CellSpec spec) {
+            StoreSpace space = new StoreSpace(spec.store(), spec.name(), r.admin, r.workDir);
+            ServerProcess server;
+            try {
+                server = ServerProcess.start(r.dtmJar, r.workDir, spec.name(), space.serverConfig(), List.of(),
+                        spec.heapMib());
+            } catch (RuntimeException e) {
+                space.close();
+                throw e;
             }
+            DtmClient client = DtmClient.builder().serverUrl(server.apiUrl()).timeout(SERVER_CALL_TIMEOUT).build();
+            JvmProbe attached;
+            try {
+                attached = JvmProbe.attach(server.pid());
+            } catch (IOException | RuntimeException e) {
+                attached = null;
+            }
+            return new LiveServer(space, server, client, attached);
+        }
 
-            public JvmProbe probe() {
-                return probe;
-            }
+        /** The cell's view of this server; closing it leaves the server running. */
+        Subject subject(LoadDriver.Tx tx) {
+            return new Subject() {
+                public LoadDriver.Tx tx() {
+                    return tx;
+                }
 
-            public TransactionStore localStore() {
-                return null;
-            }
+                public long cpuMicros() {
+                    return ProcStat.cpuMicros(process.pid());
+                }
 
-            public CountingTransactionStore counting() {
-                return null;
-            }
+                public JvmProbe probe() {
+                    return probe;
+                }
 
-            public void close() {
-                closeAll(probe == null ? List.of(client, server) : List.of(client, probe, server));
-            }
-        };
+                public TransactionStore localStore() {
+                    return null;
+                }
+
+                public CountingTransactionStore counting() {
+                    return null;
+                }
+
+                public void close() {
+                    // kept for the next cell; see stopServers()
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            closeAll(probe == null ? List.of(client, process, space) : List.of(client, probe, process, space));
+        }
     }
 
     private static void closeAll(List<AutoCloseable> closeables) {

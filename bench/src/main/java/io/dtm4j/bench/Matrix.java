@@ -51,6 +51,14 @@ final class Matrix {
     }
 
     void run() {
+        try {
+            runCells();
+        } finally {
+            runner.stopServers();
+        }
+    }
+
+    private void runCells() {
         int c = p.concurrency();
         warmUp(c);
         cell("no_dtm", Mode.NO_DTM, Workload.SAGA, StoreKind.MEM, c, false);
@@ -83,6 +91,8 @@ final class Matrix {
         if (p.moreWorkloads()) {
             sweep();
         }
+        // the servers kept so far would poll their stores during the store-work counts
+        runner.stopServers();
         for (StoreKind s : stores) {
             for (Workload w : List.of(Workload.SAGA, Workload.TCC, Workload.MSG, Workload.SAGA_FAIL)) {
                 run(new CellSpec(name("count_" + w.id().replace('-', '_') + "_" + s.id()), Mode.EMBEDDED, w, s, 1,
@@ -97,6 +107,7 @@ final class Matrix {
             openLoop(Mode.SERVER);
             openLoop(Mode.EMBEDDED);
             heaps();
+            runner.stopServers();
         }
         for (StoreKind s : p.recoveryStores()) {
             if (stores.contains(s)) {

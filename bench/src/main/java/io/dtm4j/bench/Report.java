@@ -191,9 +191,11 @@ final class Report {
                 + "Closed loops with client-side gids and `wait_result`; open loops measure latency from the intended "
                 + "send time (HdrHistogram).");
         line("- Modes: `server` = dtm.jar in a child JVM (-Xms = -Xmx = 256 MiB, G1, AlwaysPreTouch, LogLevel warn) "
-                + "driven through the SDK over HTTP; `embedded` = `Coordinator` in the driver JVM with the real "
-                + "`OkHttpBranchInvoker`; `empty-url` = steps with empty URLs (coordinator + store only); `no-dtm` = "
-                + "the driver calls TransOut and TransIn itself with the same invoker.");
+                + "driven through the SDK over HTTP, warmed up until its rate stops rising (at most 30 s) and kept "
+                + "for the next server cells on the same store and heap (each cell's note says which); `embedded` = "
+                + "`Coordinator` in the driver JVM with the real `OkHttpBranchInvoker`; `empty-url` = steps with empty "
+                + "URLs (coordinator + store only); `no-dtm` = the driver calls TransOut and TransIn itself with the "
+                + "same invoker, measured again right before each store's cells.");
         line("- Store-only ceilings run through our stores' SPI (group commit, scripts by SHA and prepared "
                 + "statements apply to both shapes), so the DTM-shaped ceiling is higher than DTM's own store code "
                 + "would reach: the coordinator/ceiling ratio is conservative.");
