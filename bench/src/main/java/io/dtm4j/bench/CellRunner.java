@@ -55,24 +55,27 @@ final class CellRunner {
         this.serverWarmupMax = serverWarmupMax;
     }
 
-    /** What the timed run is applied to, and where its counters are read. */
-    private interface Subject extends AutoCloseable {
-        LoadDriver.Tx tx();
-
+    /**
+     * What the timed run is applied to, and where its counters are read.
+     *
+     * @param tx          one transaction of the cell's workload
+     * @param cpuPid      the process whose CPU is the coordinator's
+     * @param probe       the coordinator JVM's threads; null when it could not be reached
+     * @param localStore  our store in this process, or null
+     * @param counting    the engine's store calls, or null when not counted
+     * @param closeables  what the cell closes when it ends (nothing for a server kept for the next cell)
+     */
+    private record Subject(LoadDriver.Tx tx, long cpuPid, JvmProbe probe, TransactionStore localStore,
+                           CountingTransactionStore counting, List<AutoCloseable> closeables) implements AutoCloseable {
         /** CPU of the coordinator's process so far, in microseconds. */
-        long cpuMicros();
-
-        /** The coordinator JVM's threads; null when it could not be reached. */
-        JvmProbe probe();
-
-        /** Our store in this process, or null. */
-        TransactionStore localStore();
-
-        /** The engine's store calls, or null when not counted. */
-        CountingTransactionStore counting();
+        long cpuMicros() {
+            return ProcStat.cpuMicros(cpuPid);
+        }
 
         @Override
-        void close();
+        public void close() {
+            closeAll(closeables);
+        }
     }
 
     private record Snapshot(Map<String, Long> store, long cpuMicros, JvmProbe.Snapshot jvm, Map<String, Long> busi,
@@ -269,32 +272,7 @@ final class CellRunner {
     /** A subject in this JVM; {@code closeables} close in order. */
     private static Subject local(LoadDriver.Tx tx, TransactionStore store, CountingTransactionStore counting,
                                  AutoCloseable... closeables) {
-        JvmProbe probe = JvmProbe.local();
-        return new Subject() {
-            public LoadDriver.Tx tx() {
-                return tx;
-            }
-
-            public long cpuMicros() {
-                return ProcStat.cpuMicros(SELF);
-            }
-
-            public JvmProbe probe() {
-                return probe;
-            }
-
-            public TransactionStore localStore() {
-                return store;
-            }
-
-            public CountingTransactionStore counting() {
-                return counting;
-            }
-
-            public void close() {
-                closeAll(List.of(closeables));
-            }
-        };
+        return new Subject(tx, SELF, JvmProbe.local(), store, counting, List.of(closeables));
     }
 
     /** A standalone server, its namespace, and the SDK client and JMX probe the cells reach it with. */
@@ -333,31 +311,7 @@ final class CellRunner {
 
         /** The cell's view of this server; closing it leaves the server running. */
         Subject subject(LoadDriver.Tx tx) {
-            return new Subject() {
-                public LoadDriver.Tx tx() {
-                    return tx;
-                }
-
-                public long cpuMicros() {
-                    return ProcStat.cpuMicros(process.pid());
-                }
-
-                public JvmProbe probe() {
-                    return probe;
-                }
-
-                public TransactionStore localStore() {
-                    return null;
-                }
-
-                public CountingTransactionStore counting() {
-                    return null;
-                }
-
-                public void close() {
-                    // kept for the next cell; see stopServers()
-                }
-            };
+            return new Subject(tx, process.pid(), probe, null, null, List.of());
         }
 
         @Override
