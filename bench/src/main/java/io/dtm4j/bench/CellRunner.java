@@ -83,9 +83,9 @@ final class CellRunner {
     }
 
     /** Length of one warm-up slice of a server cell. */
-    static final Duration SLICE = Duration.ofSeconds(2);
+    private static final Duration SLICE = Duration.ofSeconds(2);
     /** A slice this much above the best before it means the server's JIT is still paying off. */
-    static final double STILL_RISING = 0.05;
+    private static final double STILL_RISING = 0.05;
 
     CellResult run(CellSpec spec) throws SQLException {
         if (spec.workload() != Workload.SAGA_SQL) {

@@ -38,6 +38,8 @@ final class Matrix {
     private final CellRunner runner;
     private final Recovery recovery;
     final List<CellResult> results = new ArrayList<>();
+    /** The sweep's cells and DTM's replayed tests, in the order they ran (also in {@link #results}). */
+    final List<CellResult> sweep = new ArrayList<>();
     final List<Recovery.Result> recoveries = new ArrayList<>();
     /** Server rate by heap (MiB), SQLite. */
     final Map<Integer, Double> heapTps = new TreeMap<>();
@@ -125,23 +127,17 @@ final class Matrix {
         if (stores.contains(StoreKind.SQLITE)) {
             for (int c : SWEEP) {
                 if (c != p.concurrency()) {
-                    cell("emb_saga_sqlite_c" + c, Mode.EMBEDDED, Workload.SAGA, StoreKind.SQLITE, c, false);
-                    cell("srv_saga_sqlite_c" + c, Mode.SERVER, Workload.SAGA, StoreKind.SQLITE, c, false);
+                    sweep.add(cell("emb_saga_sqlite_c" + c, Mode.EMBEDDED, Workload.SAGA, StoreKind.SQLITE, c, false));
+                    sweep.add(cell("srv_saga_sqlite_c" + c, Mode.SERVER, Workload.SAGA, StoreKind.SQLITE, c, false));
                 }
             }
         }
         if (stores.contains(StoreKind.REDIS)) {
-            cell("dtm_redis_test", Mode.SERVER, Workload.SAGA_EMPTY, StoreKind.REDIS, 10, false);
+            sweep.add(cell("dtm_redis_test", Mode.SERVER, Workload.SAGA_EMPTY, StoreKind.REDIS, 10, false));
         }
         if (stores.contains(StoreKind.MARIADB)) {
-            cell("dtm_mysql_test", Mode.SERVER, Workload.SAGA, StoreKind.MARIADB, 20, false);
+            sweep.add(cell("dtm_mysql_test", Mode.SERVER, Workload.SAGA, StoreKind.MARIADB, 20, false));
         }
-    }
-
-    /** The sweep's cells and DTM's replayed tests, in the order they ran. */
-    List<CellResult> sweepCells() {
-        return results.stream().filter(r -> r.spec().name().contains("_sqlite_c") || r.spec().name().contains("dtm_")
-                && r.spec().name().endsWith("_test")).toList();
     }
 
     /** The closed-loop cell of {@code mode} and {@code workload} on {@code store} at C, if it ran. */
@@ -233,9 +229,9 @@ final class Matrix {
                 false));
     }
 
-    private void cell(String base, Mode mode, Workload w, StoreKind s, int c, boolean countSpi) {
-        run(new CellSpec(name(base), mode, w, s, c, mode == Mode.SERVER ? p.serverWarmup() : p.warmup(), p.measure(),
-                0, HEAP_MIB, countSpi));
+    private CellResult cell(String base, Mode mode, Workload w, StoreKind s, int c, boolean countSpi) {
+        Duration warmup = mode == Mode.SERVER ? p.serverWarmup() : p.warmup();
+        return run(new CellSpec(name(base), mode, w, s, c, warmup, p.measure(), 0, HEAP_MIB, countSpi));
     }
 
     private String name(String base) {

@@ -115,7 +115,7 @@ final class Report {
     }
 
     private void sweep(Matrix m) {
-        List<CellResult> cells = m.sweepCells();
+        List<CellResult> cells = m.sweep;
         if (cells.isEmpty()) {
             return;
         }

@@ -309,8 +309,8 @@ final class ApiHandler {
     private static void drain(HttpExchange ex) {
         try (InputStream in = ex.getRequestBody()) {
             discard(in);
-        } catch (IOException alreadyClosed) {
-            // read and closed by the route, or the client went away: the reply tells
+        } catch (IOException clientGone) {
+            // the client went away: sending the reply tells
         }
     }
 

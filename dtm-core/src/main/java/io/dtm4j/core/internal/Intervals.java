@@ -68,9 +68,12 @@ final class Intervals {
         return requestTimeout(g).plus(RESULT_MARGIN);
     }
 
-    /** How long a lease must last from the start of a branch call: its timeout + 2 s to write its result. */
+    /**
+     * How long a lease must last from the start of a branch call: its timeout + 2 s to write its result, which is
+     * DTM's bound of a whole round ({@link #roundLimit}).
+     */
     Duration callLease(GlobalTransaction g) {
-        return requestTimeout(g).plus(RESULT_MARGIN);
+        return roundLimit(g);
     }
 
     /** The configured interval: the recovery lease. */
